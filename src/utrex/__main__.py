@@ -1,0 +1,3 @@
+from utrex.cli.main import main
+
+main()

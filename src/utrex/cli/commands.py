@@ -1,0 +1,175 @@
+"""Sub-commands of `utrex`: spec, rules, validate, synth, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..docs import rules_markdown, spec_json, spec_text
+from ..engine.rules import registry
+from ..spec import Period, spec_for
+from .main import app, fail, parse_date, write_output
+
+
+class SpecFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class FindingsFormat(StrEnum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+@app.command()
+def spec(
+    format: Annotated[SpecFormat, typer.Option("--format", "-f", help="text, json or markdown")] = SpecFormat.text,
+    school_year: Annotated[int | None, typer.Option("--school-year", help="Ending year, e.g. 2013")] = None,
+    record_type: Annotated[str | None, typer.Option("--record-type", "-r", help="Only this record type")] = None,
+) -> None:
+    """Print the Clearinghouse file specification: record layouts, fields, columns, code sets."""
+    s = spec_for(school_year)
+    if record_type and record_type.upper() not in s.codes:
+        raise fail(f"unknown record type {record_type!r}; known: {', '.join(s.codes)}")
+    only = record_type.upper() if record_type else None
+    if format == SpecFormat.json:
+        write_output(json.dumps(spec_json(s, only), indent=1) + "\n", None)
+    elif format == SpecFormat.markdown:
+        from ..docs import spec_markdown
+
+        write_output(spec_markdown(s, only), None)
+    else:
+        spec_text(s, only)
+
+
+@app.command()
+def rules(
+    format: Annotated[SpecFormat, typer.Option("--format", "-f", help="text, json or markdown")] = SpecFormat.text,
+    record_type: Annotated[str | None, typer.Option("--record-type", "-r")] = None,
+) -> None:
+    """List the rule catalogue: id, level, severity, record type, fields, message, citation."""
+    rs = registry().all()
+    if record_type:
+        rs = [r for r in rs if r.record_type == record_type.upper()]
+    if format == SpecFormat.json:
+        write_output(json.dumps({"rules": [r.to_dict() for r in rs]}, indent=1) + "\n", None)
+    elif format == SpecFormat.markdown:
+        write_output(rules_markdown(rs), None)
+    else:
+        for r in rs:
+            typer.echo(f"{r.id:<45} L{int(r.level)} {r.severity.value:<7} {r.record_type:<4} "
+                       f"{','.join(r.fields):<30} {r.citation}")
+        typer.echo(f"{len(rs)} rules")
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="Clearinghouse file to validate")],
+    period: Annotated[str | None, typer.Option(help="october, december, year-end or monthly (default: the DI's WHICH MONTH)")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="'Today' as YYYY-MM-DD (default: the DI's SISASOFDATE)")] = None,
+    reference: Annotated[Path | None, typer.Option(help="Folder of reference CSV files (default: the shipped sample)")] = None,
+    format: Annotated[FindingsFormat, typer.Option("--format", "-f", help="text, json or csv")] = FindingsFormat.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout")] = None,
+    select: Annotated[list[str] | None, typer.Option(help="Run only these rule ids, prefixes or tags")] = None,
+    ignore: Annotated[list[str] | None, typer.Option(help="Skip these rule ids, prefixes or tags")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
+) -> None:
+    """Validate a Clearinghouse file at Level 1. Exit 0: no errors; 1: errors found; 2: unreadable input."""
+    from ..engine.validate import Options
+    from ..reference.model import load_reference
+    from ..report.findings_io import to_csv, to_json, to_text
+
+    p: Period | None = None
+    if period is not None:
+        try:
+            p = Period(period.lower())
+        except ValueError:
+            raise fail(f"--period {period!r} is not one of {', '.join(x.value for x in Period)}") from None
+    ref = load_reference(reference) if reference else None
+    opts = Options(period=p, as_of=parse_date(as_of, "--as-of"), reference=ref,
+                   select=tuple(select or ()), ignore=tuple(ignore or ()))
+    result = _with_progress(file, opts, quiet)
+    if format == FindingsFormat.json:
+        write_output(to_json(result.summary, result.findings), output)
+    elif format == FindingsFormat.csv:
+        write_output(to_csv(result.findings), output)
+    else:
+        write_output(to_text(result.summary, result.findings), output)
+    raise typer.Exit(result.exit_code)
+
+
+def _with_progress(file: Path, opts: object, quiet: bool):  # type: ignore[no-untyped-def]
+    from ..engine.validate import validate_file
+
+    big = file.exists() and file.stat().st_size > 8 * 1024 * 1024
+    if quiet or not big:
+        return validate_file(file, opts)  # type: ignore[arg-type]
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"validating {file.name}", total=file.stat().st_size)
+        opts.progress = lambda done, total: bar.update(task, completed=done)  # type: ignore[attr-defined]
+        return validate_file(file, opts)  # type: ignore[arg-type]
+
+
+@app.command()
+def synth(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File (one LEA) or folder (--state) to write")],
+    lea: Annotated[str, typer.Option(help="LEA number of the file")] = "14",
+    students: Annotated[int, typer.Option(help="Number of students")] = 1000,
+    period: Annotated[str, typer.Option(help="october, december, year-end or monthly")] = "october",
+    school_year: Annotated[int, typer.Option("--school-year", help="Ending year of the school year")] = 2013,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same file")] = 1,
+    defects: Annotated[float, typer.Option(help="Share of records given a known defect (0-1)")] = 0.0,
+    state: Annotated[bool, typer.Option("--state", help="A whole state: one file per LEA plus reference/")] = False,
+    leas: Annotated[int, typer.Option(help="With --state: number of LEAs")] = 5,
+    reference: Annotated[Path | None, typer.Option(help="Reference folder to draw schools from")] = None,
+) -> None:
+    """Generate realistic, deterministic Clearinghouse files (optionally with known defects)."""
+    from ..synth import cli_synth
+
+    try:
+        p = Period(period.lower())
+    except ValueError:
+        raise fail(f"--period {period!r} is not one of {', '.join(x.value for x in Period)}") from None
+    if not 0.0 <= defects <= 1.0:
+        raise fail("--defects must be between 0 and 1")
+    if students < 1:
+        raise fail("--students must be at least 1")
+    msg = cli_synth(output=output, lea=lea.zfill(2), students=students, period=p, school_year=school_year,
+                    seed=seed, defects=defects, state=state, leas=leas, reference=reference)
+    typer.echo(msg, err=True)
+
+
+@app.command()
+def demo(
+    students: Annotated[int, typer.Option(help="Students in the sample LEA file")] = 2000,
+    workdir: Annotated[Path, typer.Option(help="Where the sample files go")] = Path("utrex-demo"),
+) -> None:
+    """Generate a sample LEA file, validate it, and print the summary (runs on embedded defaults)."""
+    from ..engine.validate import Options, validate_file
+    from ..report.findings_io import to_text
+    from ..synth import cli_synth
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    clean = workdir / "lea14-october.txt"
+    typer.echo(cli_synth(output=clean, lea="14", students=students, period=Period.OCTOBER, school_year=2013,
+                         seed=1, defects=0.0, state=False, leas=1, reference=None))
+    result = validate_file(clean, Options())
+    typer.echo(to_text(result.summary, result.findings, first=5))
+    flawed = workdir / "lea14-october-defects.txt"
+    typer.echo(cli_synth(output=flawed, lea="14", students=students, period=Period.OCTOBER, school_year=2013,
+                         seed=2, defects=0.02, state=False, leas=1, reference=None))
+    result2 = validate_file(flawed, Options())
+    typer.echo(to_text(result2.summary, result2.findings, first=10))
+    typer.echo(f"Try: utrex validate {flawed} --format json --output {workdir / 'findings.json'}")
+    sys.exit(0)

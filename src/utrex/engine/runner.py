@@ -1,0 +1,122 @@
+"""Runs the rules of a record type over a frame in one lazy Polars pass.
+
+Rule expressions are built once per run (not per block: building them per row or block is what made
+frictionless slow). Messages are rendered with `pl.format` only for the rows that failed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+from ..spec import RecordLayout, Specification
+from . import findings as fnd
+from .context import Context
+from .parser import field_columns
+from .rules.expr import derived_columns, grade_column
+from .rules.model import Rule
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def render_message(template: str, ctx_vars: dict[str, str], columns: set[str]) -> pl.Expr:
+    """`{field}` becomes the value as found (trailing blanks trimmed), `{ctx_*}` a context value."""
+    pieces: list[pl.Expr] = []
+    last = 0
+    for m in PLACEHOLDER.finditer(template):
+        pieces.append(pl.lit(template[last : m.start()]))
+        name = m.group(1)
+        if name in ctx_vars:
+            pieces.append(pl.lit(ctx_vars[name]))
+        elif name in columns:
+            pieces.append(pl.col(name).cast(pl.Utf8).str.strip_chars_end(" ").fill_null(""))
+        else:
+            pieces.append(pl.lit(m.group(0)))
+        last = m.end()
+    pieces.append(pl.lit(template[last:]))
+    return pl.concat_str(pieces)
+
+
+def key_columns(layout: RecordLayout) -> list[pl.Expr]:
+    def own_or(field_id: str, fallback: str | None) -> pl.Expr:
+        if layout.has(field_id):
+            return pl.col(field_id).str.strip_chars(" ")
+        return pl.col(fallback) if fallback else pl.lit(None, dtype=pl.Utf8)
+
+    return [
+        own_or("lea_number", "_lea_ctx").alias("_k_lea"),
+        (pl.col("school_number").str.strip_chars(" ") if layout.has("school_number") and layout.code != "SC"
+         else pl.col("school_number") if layout.code == "SC" else pl.col("_school_ctx")).alias("_k_school"),
+        own_or("student_number", None).alias("_k_student"),
+        own_or("ssid", None).alias("_k_ssid"),
+    ]
+
+
+@dataclass
+class _Compiled:
+    rule: Rule
+    mask: pl.Expr
+    column: str
+
+
+class RuleRunner:
+    def __init__(self, spec: Specification, ctx: Context, rules_by_type: dict[str, list[Rule]],
+                 file_rules: list[Rule]) -> None:
+        self.spec = spec
+        self.ctx = ctx
+        self.ctx_vars = ctx.message_vars()
+        self._compiled: dict[str, list[_Compiled]] = {}
+        for code in spec.codes:
+            layout = spec.layout(code)
+            compiled = []
+            for i, rule in enumerate([*file_rules, *rules_by_type.get(code, [])]):
+                assert rule.check is not None
+                mask = rule.check(ctx)
+                if code == "S1" and not rule.applies_to_resident_x:
+                    mask = mask & (pl.col("resident_status") != "X")
+                compiled.append(_Compiled(rule, mask.fill_null(False), f"__r{i}"))
+            self._compiled[code] = compiled
+            del layout
+
+    def prepare(self, code: str, frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+        """The typed frame the rules read: fields, their typed views and the record's key."""
+        layout = self.spec.layout(code)
+        lf = frame.lazy().with_columns(field_columns(layout))
+        derived = derived_columns(layout.fields)
+        if code == "S1":
+            derived.append(grade_column())
+        return lf.with_columns(derived).with_columns(key_columns(layout))
+
+    def run(self, code: str, frame: pl.DataFrame) -> pl.DataFrame:
+        compiled = self._compiled[code]
+        if not compiled or frame.height == 0:
+            return fnd.empty()
+        lf = self.prepare(code, frame).with_columns([c.mask.alias(c.column) for c in compiled])
+        failed = lf.filter(pl.any_horizontal([pl.col(c.column) for c in compiled])).collect()
+        if failed.height == 0:
+            return fnd.empty()
+        cols = set(failed.columns)
+        out = []
+        for c in compiled:
+            rows = failed.filter(pl.col(c.column))
+            if rows.height == 0:
+                continue
+            fields = [f for f in c.rule.fields if f in cols]
+            values = (pl.struct([pl.col(f) for f in fields]).struct.json_encode() if fields else pl.lit("{}"))
+            out.append(rows.select(
+                pl.lit(c.rule.id).alias("rule"),
+                pl.lit(int(c.rule.level), dtype=pl.Int8).alias("level"),
+                pl.lit(c.rule.severity.value).alias("severity"),
+                pl.col("_line").alias("line"),
+                pl.lit(code).alias("record_type"),
+                pl.lit(list(c.rule.fields), dtype=pl.List(pl.Utf8)).alias("fields"),
+                values.alias("values"),
+                pl.col("_k_lea").alias("lea"),
+                pl.col("_k_school").alias("school"),
+                pl.col("_k_student").alias("student_number"),
+                pl.col("_k_ssid").alias("ssid"),
+                render_message(c.rule.message, self.ctx_vars, cols).alias("message"),
+            ))
+        return fnd.concat(out)

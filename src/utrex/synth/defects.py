@@ -1,0 +1,269 @@
+"""Known defects for testing a validator: rule examples planted on synthetic records.
+
+Every Level 1 rule declares `examples[0].breaks`: field overrides that make any otherwise valid record
+of its type violate it. The planter walks the eligible rules in a cycle and gives each next defect to a
+random unused record of that rule's type, about `rate` of the records, one defect per record; the
+sidecar lists the line, rule, field and record type of every defect. Structure defects without a check
+(blank line, unknown record type, bytes that are not ASCII, a second DI, LF-only and unterminated
+lines) are planted as whole-line changes. What cannot be planted is listed in `NOT_PLANTABLE`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from ..engine.context import Context
+from ..engine.rules import registry
+from ..engine.rules.model import Rule
+from ..engine.runner import RuleRunner
+from ..spec import Period
+from ..testing import apply_overrides
+from .records import Block, Plant
+
+# parser-level structure rules planted by changing a whole line: rule id -> (action, record type shown)
+LINE_ACTIONS = {
+    "FILE.blank_line": ("blank", "FILE"),
+    "FILE.unknown_record_type": ("unknown", "FILE"),
+    "FILE.invalid_character": ("invalid", "FILE"),
+    "FILE.di_repeated": ("di", "DI"),
+}
+ONCE_PER_FILE = ("FILE.lf_terminator", "FILE.missing_terminator")
+# DI fields the validator reads its context from: a defect there would change how every record is read
+DI_CONTEXT = {"lea_number", "school_year", "which_month", "sisasofdate"}
+
+NOT_PLANTABLE = {
+    "FILE.di_first": "needs a record before the DI: the file would have no DI on line 1, not one bad record",
+    "FILE.sc_after_di": "needs the first SC moved: the records of the first school would lose their school",
+    "FILE.required_record_type": "a whole record type missing from the file: no line to point at",
+    "FILE.i1_without_i2": "every I2 of the file removed: no line to point at",
+    "FILE.no_school": "a record before any SC: has no example (it cannot be a changed record in place)",
+    "ES.*": "the generator writes no ES records (replaced by resident status X from October 2012)",
+    "DI.* (context fields)": "lea_number, school_year, which_month and sisasofdate set how the whole file is "
+                             "read; only DI examples on other fields are planted, once per file",
+    "SC.* (school_number)": "the SC's school number is the school of every record below it",
+    "examples with di/sc/as_of": "they need another DI, SC or 'today' than the file's",
+}
+
+
+class Verifier:
+    """Checks that a planted record really breaks its rule in this file's context.
+
+    An example is written against the base sample record (LEA 14, school 790); a few only break there
+    (say, a where-taught school equal to 790) or need reference data the run lacks (SSID locations).
+    Each candidate record is run through the rule once, the way the validator will run it."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.runner = RuleRunner(ctx.spec, ctx, {}, [])
+        self._masks: dict[tuple[str, str], pl.Expr] = {}
+
+    def _mask(self, code: str, rule: Rule) -> pl.Expr:
+        k = (code, rule.id)
+        if k not in self._masks:
+            assert rule.check is not None
+            m = rule.check(self.ctx)
+            if code == "S1" and not rule.applies_to_resident_x:
+                m = m & (pl.col("resident_status") != "X")
+            self._masks[k] = m.fill_null(False)
+        return self._masks[k]
+
+    def fires(self, items: list[tuple[str, bytes, Rule, str]]) -> list[bool]:
+        """items: (record type, line without terminator, rule, school number)."""
+        out = [False] * len(items)
+        by_code: dict[str, list[int]] = {}
+        for i, (code, *_rest) in enumerate(items):
+            by_code.setdefault(code, []).append(i)
+        for code, idx in by_code.items():
+            layout = self.ctx.spec.layout(code)
+            texts, lens = [], []
+            for i in idx:
+                t = items[i][1].decode("ascii", errors="replace").replace("\ufffd", "?")
+                lens.append(len(t))
+                texts.append(t[: layout.length].ljust(layout.length) if len(t) < layout.length else t)
+            frame = pl.DataFrame({
+                "_line": np.arange(len(idx), dtype=np.int64), "_len": np.array(lens, dtype=np.int64),
+                "_text": texts, "_school_ctx": [items[i][3] for i in idx],
+            }).with_columns(pl.lit(self.ctx.lea_number).alias("_lea_ctx"), pl.lit(layout.length).alias("_layout_len"),
+                            pl.lit(layout.school_level).alias("_school_level"))
+            rules = {items[i][2].id: items[i][2] for i in idx}
+            names = {rid: f"__v{k}" for k, rid in enumerate(rules)}
+            got = self.runner.prepare(code, frame).select(
+                [self._mask(code, r).alias(names[rid]) for rid, r in rules.items()]).collect()
+            for row, i in enumerate(idx):
+                out[i] = bool(got[names[items[i][2].id]][row])
+        return out
+
+
+def _nth(parts: list[tuple[int, np.ndarray]], n: int) -> tuple[int, int]:
+    """The n-th free record over a type's parts: (part index, row)."""
+    for part_index, rows in parts:
+        if n < rows.size:
+            return part_index, int(rows[n])
+        n -= rows.size
+    raise IndexError(n)
+
+
+def _eligible(rule: Rule, period: Period) -> bool:
+    """An example for this file's period; one without a period (written for October) is tried in every
+    period, since each planted record is verified against its rule in the file's own context."""
+    if not rule.examples:
+        return False
+    ex = rule.examples[0]
+    if ex.di or ex.sc or ex.as_of:
+        return False
+    return ex.period is None or ex.period == period.value
+
+
+@dataclass
+class Planter:
+    """Chooses defects school by school, streaming: only the cycle position and a fraction carry over."""
+
+    rate: float
+    period: Period
+    seed: int
+    verifier: Verifier | None = None
+    rules: list[Rule] = field(default_factory=list)
+    di_rules: list[Rule] = field(default_factory=list)
+    position: int = 0
+    carry: float = 0.0
+    planted: list[Plant] = field(default_factory=list)
+    pending: list[Rule] = field(default_factory=list)  # rules whose record type a school lacked
+    failed: dict[str, int] = field(default_factory=dict)  # rule id -> candidates that did not break it
+    worked: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        reg = registry()
+        for r in reg.all():
+            if r.record_type == "DI":
+                if r.check is not None and _eligible(r, self.period) \
+                        and not set(r.examples[0].breaks) & DI_CONTEXT:
+                    self.di_rules.append(r)
+            elif r.record_type == "ES":
+                continue
+            elif r.check is None:
+                if r.id in LINE_ACTIONS:
+                    self.rules.append(r)
+            elif _eligible(r, self.period):
+                if r.record_type == "SC" and "school_number" in r.examples[0].breaks:
+                    continue
+                self.rules.append(r)
+        self.rules.sort(key=lambda r: r.id)
+        self.rng = np.random.default_rng([self.seed, 0x5EED])
+        if self.rules:
+            self.position = int(self.rng.integers(len(self.rules)))
+
+    @property
+    def active(self) -> bool:
+        return self.rate > 0 and bool(self.rules)
+
+    def di_plant(self) -> Plant | None:
+        if not self.rate or not self.di_rules:
+            return None
+        r = self.di_rules[int(self.rng.integers(len(self.di_rules)))]
+        return Plant(-1, 0, r.id, "DI", r.fields[0] if r.fields else None, dict(r.examples[0].breaks))
+
+    def plan(self, block: Block, plantable: dict[int, np.ndarray]) -> list[Plant]:
+        """Defects for one school; `plantable[k]` marks the records of part k that may take one."""
+        n = block.count()
+        target = self.carry + self.rate * n
+        k = int(target)
+        self.carry = target - k
+        if k == 0 or not self.rules:
+            return []
+        free: dict[str, list[tuple[int, np.ndarray]]] = {}
+        for i, part in enumerate(block.parts):
+            ok = plantable.get(i, np.ones(part.sheet.n, dtype=bool))
+            rows = np.flatnonzero(ok)
+            if rows.size:
+                self.rng.shuffle(rows)
+                free.setdefault(part.code, []).append((i, rows))
+        used = {code: 0 for code in free}
+
+        def room(code: str) -> bool:
+            return used.get(code, 0) < sum(r.size for _, r in free.get(code, []))
+
+        def take(rule: Rule) -> Plant | None:
+            code = rule.record_type
+            if code == "FILE":
+                pool = [c for c in free if c not in ("DI", "SC") and room(c)]
+                if not pool:
+                    return None
+                code = pool[int(self.rng.integers(len(pool)))]
+            if not room(code):
+                return None
+            part_index, row = _nth(free[code], used[code])
+            used[code] += 1
+            ex = rule.examples[0] if rule.examples else None
+            action, shown = LINE_ACTIONS.get(rule.id, ("", code))
+            return Plant(part_index, row, rule.id, shown, rule.fields[0] if rule.fields else None,
+                         dict(ex.breaks) if ex and rule.check is not None else {}, action)
+
+        out: list[Plant] = []
+        for _attempt in range(4):
+            batch: list[Plant] = []
+            # rules whose record type was missing in earlier schools go first, then the cycle goes on
+            for rule in list(self.pending):
+                if len(out) + len(batch) >= k:
+                    break
+                got = take(rule)
+                if got is not None:
+                    batch.append(got)
+                    self.pending.remove(rule)
+            steps = 0
+            while len(out) + len(batch) < k and steps < len(self.rules):
+                rule = self.rules[self.position % len(self.rules)]
+                self.position += 1
+                steps += 1
+                if self.failed.get(rule.id, 0) >= 3 and rule.id not in self.worked:
+                    continue
+                got = take(rule)
+                if got is None:
+                    if rule not in self.pending:
+                        self.pending.append(rule)
+                    continue
+                steps = 0
+                batch.append(got)
+            if not batch:
+                break
+            out.extend(self._verified(block, batch))
+            if len(out) >= k:
+                break
+        self.planted.extend(out)
+        return out
+
+    def _verified(self, block: Block, batch: list[Plant]) -> list[Plant]:
+        if self.verifier is None:
+            return batch
+        reg = registry()
+        checked = [p for p in batch if p.overrides]
+        items = []
+        for p in checked:
+            sheet = block.parts[p.part].sheet
+            saved = sheet.buf[p.row].copy()
+            sheet.override(p.row, p.overrides)
+            body = bytes(sheet.buf[p.row, : sheet.width])
+            sheet.buf[p.row] = saved
+            body = apply_overrides(body.decode("latin-1"), p.overrides).encode("latin-1")
+            items.append((block.parts[p.part].code, body, reg.get(p.rule), block.school.number))
+        ok = dict(zip(map(id, checked), self.verifier.fires(items), strict=True)) if items else {}
+        kept = []
+        for p in batch:
+            if not p.overrides or ok[id(p)]:
+                kept.append(p)
+                self.worked.add(p.rule)
+            else:
+                self.failed[p.rule] = self.failed.get(p.rule, 0) + 1
+        return kept
+
+    def sidecar(self, file: str) -> dict[str, object]:
+        """The sidecar: every planted defect, and the eligible rules whose example never broke a record
+        of this file (they depend on a context the file does not have)."""
+        return {
+            "file": file,
+            "defects": [{"line": p.line, "rule": p.rule, "field": p.field, "record_type": p.record_type}
+                        for p in sorted(self.planted, key=lambda p: p.line)],
+            "not_planted": sorted(r for r in self.failed if r not in self.worked),
+        }
