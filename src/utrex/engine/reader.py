@@ -13,11 +13,15 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
 
+T = TypeVar("T")
+
 DEFAULT_BLOCK_BYTES = 32 * 1024 * 1024
+FIRST_BLOCK_BYTES = 2 * 1024 * 1024
 SEPARATOR_SNIFF_BYTES = 1 << 20
 MAX_LINE_BYTES = 256 * 1024 * 1024  # a "line" this long is not a record: the input is not line-oriented text
 LF, CR = 10, 13
@@ -114,7 +118,7 @@ def iter_blocks(path: Path, type_codes: list[str], block_bytes: int = DEFAULT_BL
     if not prefetch:
         yield from blocks
         return
-    yield from _prefetched(blocks)
+    yield from prefetched(blocks)
 
 
 def _blocks(path: Path, type_codes: list[str], block_bytes: int) -> Iterator[Block]:
@@ -130,7 +134,9 @@ def _blocks(path: Path, type_codes: list[str], block_bytes: int) -> Iterator[Blo
         while True:
             # A line longer than a block makes the carry grow; reading at least as much again as is
             # carried keeps that linear in the line's length.
-            want = max(block_bytes, len(carry))
+            # the first block is small so that the rules start while the rest is still being read
+            size = block_bytes if next_line > 1 else min(block_bytes, FIRST_BLOCK_BYTES)
+            want = max(size, len(carry))
             buf = bytearray(len(carry) + want)  # a fresh buffer per block: blocks hand it out zero-copy
             buf[: len(carry)] = carry
             got = fh.readinto(memoryview(buf)[len(carry):])
@@ -164,7 +170,8 @@ class _Failed:
 _DONE = object()
 
 
-def _prefetched(source: Iterator[Block]) -> Iterator[Block]:
+def prefetched(source: Iterator[T]) -> Iterator[T]:
+    """Runs `source` one item ahead on a background thread (its errors are raised in the caller)."""
     q: queue.Queue[object] = queue.Queue(maxsize=1)
     stop = threading.Event()
 

@@ -90,11 +90,22 @@ class RuleRunner:
         return lf.with_columns(derived).with_columns(key_columns(layout))
 
     def run(self, code: str, frame: pl.DataFrame) -> pl.DataFrame:
+        return self.run_all({code: frame})
+
+    def run_all(self, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+        """The findings of every record type of a block; the types are evaluated together so that
+        Polars spreads them over the cores (one collect per type leaves cores idle on small types)."""
+        todo = [(code, frame) for code, frame in frames.items() if self._compiled[code] and frame.height]
+        failed = pl.collect_all([self.failed_rows(code, frame) for code, frame in todo])
+        return fnd.concat([self.render(code, f) for (code, _), f in zip(todo, failed, strict=True)])
+
+    def failed_rows(self, code: str, frame: pl.DataFrame) -> pl.LazyFrame:
         compiled = self._compiled[code]
-        if not compiled or frame.height == 0:
-            return fnd.empty()
         lf = self.prepare(code, frame).with_columns([c.mask.alias(c.column) for c in compiled])
-        failed = lf.filter(pl.any_horizontal([pl.col(c.column) for c in compiled])).collect()
+        return lf.filter(pl.any_horizontal([pl.col(c.column) for c in compiled]))
+
+    def render(self, code: str, failed: pl.DataFrame) -> pl.DataFrame:
+        compiled = self._compiled[code]
         if failed.height == 0:
             return fnd.empty()
         cols = set(failed.columns)

@@ -21,7 +21,7 @@ from ..spec.render import parse_line
 from . import findings as fnd
 from .context import Context
 from .parser import Parser
-from .reader import DEFAULT_BLOCK_BYTES, UnreadableInput, iter_blocks, open_checked, sniff
+from .reader import DEFAULT_BLOCK_BYTES, UnreadableInput, iter_blocks, open_checked, prefetched, sniff
 from .rules import registry
 from .rules.common import PERIOD_WORDS
 from .rules.model import Level, Rule
@@ -176,16 +176,17 @@ def validate_file(path: str | Path, options: Options | None = None) -> Result:
     lf_only = 0
     first_lf_only: int | None = None
     unterminated: int | None = None
-    for block in iter_blocks(path, spec.codes, options.block_bytes):
+    # parsing runs on the reader's thread, one block ahead of the rules (both mostly release the GIL)
+    blocks = iter_blocks(path, spec.codes, options.block_bytes, prefetch=False)
+    for block, parsed in prefetched((b, parser.parse_block(b)) for b in blocks):
         done += block.nbytes
         lf_only += block.lf_only
         if first_lf_only is None:
             first_lf_only = block.first_lf_only
         unterminated = block.unterminated_line or unterminated
-        parsed = parser.parse_block(block)
         found.append(parsed.findings)
+        found.append(runner.run_all(parsed.frames))
         for code, frame in parsed.frames.items():
-            found.append(runner.run(code, frame))
             if code == "S1":
                 s1_keys.append(frame.select(
                     *[_slice(s1_layout, f).str.strip_chars(" ").alias(a)
