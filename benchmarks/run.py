@@ -1,4 +1,5 @@
-"""Benchmark: Level 1 validation of a statewide-size file against a plain Python read-and-slice loop.
+"""Benchmark: Level 1, and Level 1 + Level 2, validation of a statewide-size file against a plain Python
+read-and-slice loop.
 
     python benchmarks/run.py [--records 1000000] [--big 6000000] [--skip-big] [--repeat 3] [--regenerate]
 
@@ -6,18 +7,18 @@
    least --records records with the project's generator (`utrex synth --lea 14 --students N`, N calibrated
    to reach the record count), and one of at least --big records the same way. Concatenating the per-LEA
    files of `utrex synth --state` would not be a valid file (one DI per file), so the file is one big LEA.
-   While `utrex synth` is still the placeholder (its output does not grow with --students), a stand-in
-   is written instead: the base records of `utrex.testing` repeated with distinct student numbers.
 2. Measures, each in a fresh process (peak RSS is that process's own, from os.wait4):
-   (a) `utrex validate FILE --format json --output ... --quiet` (Level 1, exactly as the CLI runs it);
+   (a) `utrex validate FILE --level 1 --format json --output ... --quiet` (Level 1, exactly as the CLI
+       runs it);
    (b) benchmarks/baseline.py: read every line and slice every field into a dict by its layout;
-   (c) (a) on the --big file, to show that memory stays bounded.
-   (a) and (b) run --repeat times, interleaved; the fastest run of each counts (the machine's other load
+   (c) `utrex validate FILE --level 2 ...` (Level 1 and Level 2);
+   (d) (a) on the --big file, to show that memory stays bounded.
+   (a), (b) and (c) run --repeat times, interleaved; the fastest run of each counts (the machine's other load
    only ever slows a run down), with the highest peak RSS of all its runs. The load average is recorded.
 3. Prints the figures and writes them to benchmarks/results/latest.json (git-ignored).
 
-Targets (issue): validation >= 1.5x the loop's records/s with peak RSS < 1.5 GB; big-file peak <= 1.5x
-the 1M-record peak.
+Targets (issues 2 and 3): Level 1 >= 1.5x the loop's records/s with peak RSS < 1.5 GB; big-file peak
+<= 1.5x the 1M-record peak; Level 1 + Level 2 >= 1.2x the loop with peak RSS < 2 GB.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ RESULTS = HERE / "results"
 CRLF = "\r\n"
 MB = 1024 * 1024
 
-SPEED_TARGET = 1.5  # validate records/s over baseline records/s
+SPEED_TARGET = 1.5  # Level 1 validate records/s over baseline records/s
+L2_SPEED_TARGET = 1.2  # Level 1 + Level 2
+L2_PEAK_TARGET_MB = 2048
 PEAK_TARGET_MB = 1.5 * 1024  # 1.5 GB
 GROWTH_TARGET = 1.5  # big-file peak over 1M-record peak
 
@@ -207,11 +210,12 @@ def measure(cmd: list[str], label: str) -> dict[str, Any]:
             "peak_rss_mb": round(rss / MB, 1), "stdout": stdout, "stderr": stderr}
 
 
-def run_validate(path: Path, label: str) -> dict[str, Any]:
+def run_validate(path: Path, label: str, level: str = "1") -> dict[str, Any]:
     RESULTS.mkdir(parents=True, exist_ok=True)
     report = RESULTS / f"findings-{label}.json"
-    r = measure([sys.executable, "-m", "utrex", "validate", str(path), "--format", "json",
-                 "--output", str(report), "--quiet"], f"utrex validate ({label})")
+    name = "utrex validate L1" if level == "1" else "utrex validate L1+L2"
+    r = measure([sys.executable, "-m", "utrex", "validate", str(path), "--level", level, "--format", "json",
+                 "--output", str(report), "--quiet"], f"{name} ({label})")
     if r["exit_status"] not in (0, 1):
         raise SystemExit(f"utrex validate exited {r['exit_status']}:\n{r['stderr'][-3000:]}")
     summary = json.loads(report.read_text())["summary"]
@@ -287,22 +291,29 @@ def main(argv: list[str] | None = None) -> int:
     big_path, big_meta = (None, None) if args.skip_big else dataset(args.big, args.regenerate)
 
     load_before = os.getloadavg()
-    runs: dict[str, list[dict[str, Any]]] = {"validate": [], "baseline": []}
-    for _ in range(args.repeat):  # interleaved, so that other load disturbs both alike
+    runs: dict[str, list[dict[str, Any]]] = {"validate": [], "baseline": [], "level2": []}
+    for _ in range(args.repeat):  # interleaved, so that other load disturbs all alike
         runs["validate"].append(run_validate(path, "main"))
         runs["baseline"].append(run_baseline(path, "main"))
+        runs["level2"].append(run_validate(path, "main", level="2"))
     validate, baseline = best_of(runs["validate"]), best_of(runs["baseline"])
+    level2 = best_of(runs["level2"])
     big = best_of([run_validate(big_path, "big")]) if big_path else None
     load_after = os.getloadavg()
 
     speed_ratio = validate["records_per_second"] / baseline["records_per_second"]
     growth = big["peak_rss_mb"] / validate["peak_rss_mb"] if big else None
+    l2_ratio = level2["records_per_second"] / baseline["records_per_second"]
     targets = {
         "speed_ratio": {"target": f">= {SPEED_TARGET}", "value": round(speed_ratio, 2),
                         "met": speed_ratio >= SPEED_TARGET},
         "peak_rss_mb": {"target": f"< {PEAK_TARGET_MB:.0f}", "value": validate["peak_rss_mb"],
                         "met": validate["peak_rss_mb"] < PEAK_TARGET_MB},
     }
+    targets["level2_speed_ratio"] = {"target": f">= {L2_SPEED_TARGET}", "value": round(l2_ratio, 2),
+                                     "met": l2_ratio >= L2_SPEED_TARGET}
+    targets["level2_peak_rss_mb"] = {"target": f"< {L2_PEAK_TARGET_MB:.0f}", "value": level2["peak_rss_mb"],
+                                     "met": level2["peak_rss_mb"] < L2_PEAK_TARGET_MB}
     if big:
         targets["big_over_main_peak"] = {"target": f"<= {GROWTH_TARGET}", "value": round(growth, 2),
                                          "met": growth <= GROWTH_TARGET}
@@ -314,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         "data": {"main": {"file": path.name, **meta}, "big": {"file": big_path.name, **big_meta} if big_path else None},
         "validate": validate,
         "baseline": baseline,
+        "validate_level2": level2,
         "validate_big": big,
         "validate_over_baseline_speed": round(speed_ratio, 2),
         "big_over_main_peak_rss": round(growth, 2) if growth else None,
@@ -326,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
           f"Polars {m['polars']}; data from {meta['generator']}; load average {load_before[0]:.1f} -> "
           f"{load_after[0]:.1f}; best of {args.repeat} runs on the main file")
     print(f"{'run':<26}{'records':>12}{'wall s':>9}{'cpu s':>9}{'records/s':>12}{'peak RSS MB':>13}")
-    for r in (validate, baseline, big):
+    for r in (validate, level2, baseline, big):
         if r:
             print(f"{r['label']:<26}{r['records']:>12,}{r['wall_seconds']:>9.2f}{r['cpu_seconds']:>9.2f}"
                   f"{r['records_per_second']:>12,}{r['peak_rss_mb']:>13,.0f}")

@@ -16,6 +16,8 @@ def run_text(tmp_path: Path):
     counter = {"n": 0}
 
     def run(text: str, period: str | None = None, as_of: str | None = None, **kw) -> Result:
+        """Level 1 only unless `levels=(1, 2)`: rule tests look at one record at a time."""
+        kw.setdefault("levels", (1,))
         counter["n"] += 1
         p = tmp_path / f"f{counter['n']}.txt"
         p.write_bytes(text.encode("ascii", errors="replace") if isinstance(text, str) else text)

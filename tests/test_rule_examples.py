@@ -8,9 +8,10 @@ from __future__ import annotations
 import pytest
 
 from utrex.engine.rules import registry
-from utrex.testing import example_file
+from utrex.testing import example_file, file_example
 
 RULES = [r for r in registry().all() if r.check is not None]
+LEVEL2 = [r for r in registry().all() if r.check2 is not None]
 
 
 def test_every_checked_rule_has_an_example() -> None:
@@ -33,3 +34,26 @@ def test_example_breaks_and_passes(rule, run_text) -> None:
         res = run_text(good.text, period=good.period, as_of=good.as_of, reference=good.reference)
         fired = res.findings.filter(res.findings["rule"] == rule.id)
         assert fired.height == 0, f"{rule.id} fired on the passing record: {fired['message'].to_list()}"
+
+
+def test_every_level2_rule_has_a_file_example() -> None:
+    assert LEVEL2, "no Level 2 rules registered"
+    assert [r.id for r in LEVEL2 if not r.file_examples] == []
+
+
+@pytest.mark.parametrize("rule", [r for r in LEVEL2 if r.file_examples], ids=lambda r: r.id)
+def test_level2_example_breaks_and_passes(rule, run_text) -> None:
+    for ex in rule.file_examples:
+        bad = file_example(ex, "breaks")
+        res = run_text(bad.text, period=bad.period, as_of=bad.as_of, reference=bad.reference, levels=(1, 2))
+        hits = res.findings.filter(res.findings["rule"] == rule.id)
+        assert bad.target_line in hits["line"].to_list(), (rule.id, hits["line"].to_list(), bad.target_line,
+                                                            res.findings["rule"].to_list())
+        for f in hits.to_dicts():
+            assert f["level"] == 2 and f["fields"] == list(rule.fields)
+            assert f["message"] and "{" not in f["message"], f["message"]
+            assert f["record_key"], f
+        good = file_example(ex, "passes")
+        res = run_text(good.text, period=good.period, as_of=good.as_of, reference=good.reference, levels=(1, 2))
+        fired = res.findings.filter(res.findings["rule"] == rule.id)
+        assert fired.height == 0, f"{rule.id} fired on the passing file: {fired['message'].to_list()}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .engine.rules.model import Example, Rule
+from .engine.rules.model import Example, FileExample, Rule
 from .reference.model import Reference, load_reference
 from .spec import spec_for
 from .spec.render import render
@@ -99,3 +99,11 @@ def example_file(rule: Rule, which: str = "breaks", example: Example | None = No
         else:
             lines.append(record(code))
     return Built("\r\n".join(lines) + "\r\n", target_line, period, as_of, example_reference(ex.reference))
+
+
+def file_example(ex: FileExample, which: str = "breaks") -> Built:
+    """The file of a Level 2 example: DI, SC and the example's body records."""
+    period = ex.period or "october"
+    body = ex.breaks if which == "breaks" else ex.passes
+    return Built(build(body, period, ex.di, ex.sc), ex.line if which == "breaks" else None, period, ex.as_of,
+                 example_reference(ex.reference))

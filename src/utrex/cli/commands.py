@@ -80,8 +80,13 @@ def validate(
     select: Annotated[list[str] | None, typer.Option(help="Run only these rule ids, prefixes or tags")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Skip these rule ids, prefixes or tags")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
+    level: Annotated[int, typer.Option(help="2: Level 1 and Level 2 (default); 1: Level 1 only, record by record, "
+                                       "in bounded memory, without the piecemeal outcome")] = 2,
+    outcome: Annotated[Path | None, typer.Option(help="Write every record's outcome (accepted, or held and by "
+                                                 "what) to this CSV file")] = None,
 ) -> None:
-    """Validate a Clearinghouse file at Level 1. Exit 0: no errors; 1: errors found; 2: unreadable input."""
+    """Validate a Clearinghouse file at Level 1 and Level 2. Exit 0: no errors; 1: errors found; 2: unreadable
+    input or bad usage."""
     from ..engine.validate import Options
     from ..reference.model import load_reference
     from ..report.findings_io import to_csv, to_json, to_text
@@ -93,8 +98,13 @@ def validate(
         except ValueError:
             raise fail(f"--period {period!r} is not one of {', '.join(x.value for x in Period)}") from None
     ref = load_reference(reference) if reference else None
+    if level not in (1, 2):
+        raise fail(f"--level {level} is not 1 or 2")
     opts = Options(period=p, as_of=parse_date(as_of, "--as-of"), reference=ref,
-                   select=tuple(select or ()), ignore=tuple(ignore or ()))
+                   select=tuple(select or ()), ignore=tuple(ignore or ()), levels=(1, 2) if level == 2 else (1,))
+    if outcome is not None:
+        target = outcome
+        opts.outcome = lambda lf: lf.sink_csv(target)
     result = _with_progress(file, opts, quiet)
     if format == FindingsFormat.json:
         write_output(to_json(result.summary, result.findings), output)

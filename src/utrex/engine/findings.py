@@ -21,6 +21,8 @@ FINDING_SCHEMA: dict[str, pl.DataType] = {
     "student_number": pl.Utf8(),
     "ssid": pl.Utf8(),
     "message": pl.Utf8(),
+    # names the record independently of line numbers: LEA|school|type|key fields (spec RecordLayout.key)
+    "record_key": pl.Utf8(),
 }
 COLUMNS = list(FINDING_SCHEMA)
 

@@ -84,7 +84,8 @@ class Parser:
             other = df.filter(content != "")
             if blank.height:
                 extra.append(self._frame_findings(
-                    blank, "FILE.blank_line", pl.lit("Blank line; every line must be a Clearinghouse record")))
+                    blank, "FILE.blank_line", pl.lit("Blank line; every line must be a Clearinghouse record"),
+                    record_key=pl.lit(f"{self.lea}|FILE|blank")))
             if other.height:
                 found = pl.col("_text").str.slice(0, pl.min_horizontal(pl.col("_len"), pl.lit(3)))
                 known = ", ".join(self.codes)
@@ -93,7 +94,8 @@ class Parser:
                     pl.format("Unknown record type '{}'; a record starts with one of {}=", found, pl.lit(known)),
                     values=pl.concat_str([pl.lit('{"record_id": "'), found.str.replace_all('["\\\\]', "?"),
                                           pl.lit('"}')]),
-                    fields=pl.lit(["record_id"])))
+                    fields=pl.lit(["record_id"]),
+                    record_key=pl.concat_str([pl.lit(f"{self.lea}|FILE|"), content.str.slice(0, 60)])))
 
         if b.bad_lines.size:
             hex_digits = np.array([f"{v:02X}" for v in range(256)], dtype=object)

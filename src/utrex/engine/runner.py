@@ -7,6 +7,7 @@ frictionless slow). Messages are rendered with `pl.format` only for the rows tha
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -54,6 +55,45 @@ def key_columns(layout: RecordLayout) -> list[pl.Expr]:
     ]
 
 
+def _key_part(field_id: str) -> pl.Expr:
+    value = pl.col(field_id).str.strip_chars(" ")
+    if field_id == "incident_id":  # 0000010001 and 10001 are the same incident
+        value = value.str.strip_chars_start("0")
+    return value.fill_null("")
+
+
+def record_key(layout: RecordLayout) -> pl.Expr:
+    """LEA|school|type|key fields: names a record whatever line it is on (diffs, held records, the ODS)."""
+    parts = [pl.col("_k_lea").fill_null("")]
+    if layout.school_level or layout.code == "SC":
+        parts.append(pl.col("_k_school").fill_null(""))
+    parts.append(pl.lit(layout.code))
+    parts += [_key_part(f) for f in layout.key]
+    return pl.concat_str(parts, separator="|").alias("_k_record")
+
+
+def finding_rows(rule: Rule, code: str, rows: pl.DataFrame, ctx_vars: dict[str, str]) -> pl.DataFrame:
+    """Findings of `rule` for the records in `rows` (a frame prepared by `RuleRunner.prepare`)."""
+    cols = set(rows.columns)
+    fields = [f for f in rule.fields if f in cols]
+    values = (pl.struct([pl.col(f) for f in fields]).struct.json_encode() if fields else pl.lit("{}"))
+    return rows.select(
+        pl.lit(rule.id).alias("rule"),
+        pl.lit(int(rule.level), dtype=pl.Int8).alias("level"),
+        pl.lit(rule.severity.value).alias("severity"),
+        pl.col("_line").alias("line"),
+        pl.lit(code).alias("record_type"),
+        pl.lit(list(rule.fields), dtype=pl.List(pl.Utf8)).alias("fields"),
+        values.alias("values"),
+        pl.col("_k_lea").alias("lea"),
+        pl.col("_k_school").alias("school"),
+        pl.col("_k_student").alias("student_number"),
+        pl.col("_k_ssid").alias("ssid"),
+        render_message(rule.message, ctx_vars, cols).alias("message"),
+        pl.col("_k_record").alias("record_key"),
+    )
+
+
 @dataclass
 class _Compiled:
     rule: Rule
@@ -87,17 +127,29 @@ class RuleRunner:
         derived = derived_columns(layout.fields)
         if code == "S1":
             derived.append(grade_column())
-        return lf.with_columns(derived).with_columns(key_columns(layout))
+        return lf.with_columns(derived).with_columns(key_columns(layout)).with_columns(record_key(layout))
 
     def run(self, code: str, frame: pl.DataFrame) -> pl.DataFrame:
         return self.run_all({code: frame})
 
     def run_all(self, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
-        """The findings of every record type of a block; the types are evaluated together so that
-        Polars spreads them over the cores (one collect per type leaves cores idle on small types)."""
+        return self.run_and_keep(frames, {})[0]
+
+    def run_and_keep(self, frames: dict[str, pl.DataFrame], keep: Mapping[str, Iterable[str]]
+                     ) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+        """The findings of every record type of a block, and the typed columns `keep` names of its
+        records (for Level 2). Everything is collected together, so Polars spreads the types over the
+        cores and slices each field once for both purposes."""
         todo = [(code, frame) for code, frame in frames.items() if self._compiled[code] and frame.height]
-        failed = pl.collect_all([self.failed_rows(code, frame) for code, frame in todo])
-        return fnd.concat([self.render(code, f) for (code, _), f in zip(todo, failed, strict=True)])
+        kept_codes = [code for code, frame in frames.items() if code in keep and frame.height]
+        plans = [self.failed_rows(code, frame) for code, frame in todo]
+        for code in kept_codes:
+            prepared = self.prepare(code, frames[code])
+            wanted = set(keep[code])
+            plans.append(prepared.select([c for c in prepared.collect_schema().names() if c in wanted]))
+        out = pl.collect_all(plans)
+        found = fnd.concat([self.render(code, f) for (code, _), f in zip(todo, out, strict=False)])
+        return found, dict(zip(kept_codes, out[len(todo):], strict=True))
 
     def failed_rows(self, code: str, frame: pl.DataFrame) -> pl.LazyFrame:
         compiled = self._compiled[code]
@@ -108,26 +160,9 @@ class RuleRunner:
         compiled = self._compiled[code]
         if failed.height == 0:
             return fnd.empty()
-        cols = set(failed.columns)
         out = []
         for c in compiled:
             rows = failed.filter(pl.col(c.column))
-            if rows.height == 0:
-                continue
-            fields = [f for f in c.rule.fields if f in cols]
-            values = (pl.struct([pl.col(f) for f in fields]).struct.json_encode() if fields else pl.lit("{}"))
-            out.append(rows.select(
-                pl.lit(c.rule.id).alias("rule"),
-                pl.lit(int(c.rule.level), dtype=pl.Int8).alias("level"),
-                pl.lit(c.rule.severity.value).alias("severity"),
-                pl.col("_line").alias("line"),
-                pl.lit(code).alias("record_type"),
-                pl.lit(list(c.rule.fields), dtype=pl.List(pl.Utf8)).alias("fields"),
-                values.alias("values"),
-                pl.col("_k_lea").alias("lea"),
-                pl.col("_k_school").alias("school"),
-                pl.col("_k_student").alias("student_number"),
-                pl.col("_k_ssid").alias("ssid"),
-                render_message(c.rule.message, self.ctx_vars, cols).alias("message"),
-            ))
+            if rows.height:
+                out.append(finding_rows(c.rule, code, rows, self.ctx_vars))
         return fnd.concat(out)

@@ -20,12 +20,16 @@ from ..spec import Period, RecordLayout, Specification, spec_for
 from ..spec.render import parse_line
 from . import findings as fnd
 from .context import Context
+from .level2 import run_level2
+from .outcome import counts as outcome_counts
+from .outcome import piecemeal, records
 from .parser import Parser
 from .reader import DEFAULT_BLOCK_BYTES, UnreadableInput, iter_blocks, open_checked, prefetched, sniff
 from .rules import registry
 from .rules.common import PERIOD_WORDS
 from .rules.model import Level, Rule
 from .runner import RuleRunner
+from .tables import RecordStore, Tables
 
 HEAD_BYTES = 1 << 20
 PERIOD_CHOICES = [p.value for p in Period]
@@ -39,6 +43,10 @@ class Options:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     block_bytes: int = DEFAULT_BLOCK_BYTES
+    levels: tuple[int, ...] = (1, 2)  # Level 2 needs the whole file; (1,) reads one block at a time only
+    # receives the per-record outcome (line, record_type, record_key, status, held_by) as a lazy frame,
+    # while the spilled records it reads still exist (the ODS loads accepted records through this)
+    outcome: Callable[[pl.LazyFrame], None] | None = None
     progress: Callable[[int, int], None] | None = None  # (bytes done, total bytes)
 
 
@@ -151,6 +159,11 @@ def _slice(layout: RecordLayout, field_id: str) -> pl.Expr:
 
 def validate_file(path: str | Path, options: Options | None = None) -> Result:
     options = options or Options()
+    with RecordStore() as store:
+        return _validate(Path(path), options, store)
+
+
+def _validate(path: Path, options: Options, store: RecordStore) -> Result:
     started = time.perf_counter()
     path = Path(path)
     size = open_checked(path)
@@ -159,7 +172,8 @@ def validate_file(path: str | Path, options: Options | None = None) -> Result:
     reg = registry()
     chosen = select_rules(reg.all(), options.select, options.ignore)
     chosen_ids = {r.id for r in chosen}
-    level1 = [r for r in chosen if r.level == Level.ONE]
+    level1 = [r for r in chosen if r.level == Level.ONE and 1 in options.levels]
+    level2 = [r for r in chosen if r.level == Level.TWO and 2 in options.levels]
     file_rules = [r for r in level1 if r.record_type == "FILE" and r.check is not None]
     by_type: dict[str, list[Rule]] = {}
     for r in level1:
@@ -168,6 +182,10 @@ def validate_file(path: str | Path, options: Options | None = None) -> Result:
     runner = RuleRunner(spec, ctx, by_type, file_rules)
     meta = {r.id: {"severity": r.severity.value} for r in reg.all()}
     parser = Parser(spec, ctx.lea_number, header.di_line, meta)
+    tables = Tables(spec, store, runner)
+    tables.plan([r for r in level2 if r.check2 is not None], ctx)  # the typed columns Level 2 will read
+    # Level 2 and the piecemeal outcome need every record's keys; Level 1 alone streams in bounded memory
+    whole_file = bool(level2) or options.outcome is not None
 
     s1_layout = spec.layout("S1")
     found: list[pl.DataFrame] = []
@@ -185,7 +203,9 @@ def validate_file(path: str | Path, options: Options | None = None) -> Result:
             first_lf_only = block.first_lf_only
         unterminated = block.unterminated_line or unterminated
         found.append(parsed.findings)
-        found.append(runner.run_all(parsed.frames))
+        block_findings, kept = runner.run_and_keep(parsed.frames, tables.needs if whole_file else {})
+        found.append(block_findings)
+        store.add(kept)
         for code, frame in parsed.frames.items():
             if code == "S1":
                 s1_keys.append(frame.select(
@@ -231,8 +251,26 @@ def validate_file(path: str | Path, options: Options | None = None) -> Result:
         add("FILE.missing_terminator", line=unterminated,
             message=f"The last line ({unterminated}) has no terminator; each record should end with CR LF")
     found.append(fnd.from_rows(rows))
+    if level2:
+        found.append(run_level2(level2, tables, ctx))
 
     findings = fnd.concat(found)
+    oc: dict[str, dict[str, int]] | None = None
+    if whole_file:
+        outcome = piecemeal(tables, findings)
+        if options.outcome is not None:
+            options.outcome(outcome)
+        oc = outcome_counts(outcome)
+        if findings.height:  # structure findings name the record on their line
+            lines = findings.select("line").drop_nulls().unique()
+            keys = (records(tables).select("line", pl.col("record_key").alias("_rk"))
+                    .join(lines.lazy(), on="line", how="semi").collect(engine="streaming"))
+            findings = (findings.join(keys, on="line", how="left")
+                        .with_columns(pl.coalesce("record_key", "_rk").alias("record_key")).drop("_rk"))
+    if findings.height:  # the rest name the file, and the line when there is one
+        findings = findings.with_columns(pl.coalesce("record_key", pl.concat_str(
+            [pl.col("lea").fill_null(ctx.lea_number), pl.lit("FILE"), pl.col("rule"),
+             pl.col("line").cast(pl.Utf8).fill_null("")], separator="|")).alias("record_key"))
     if s1_keys and findings.height:
         keys = pl.concat(s1_keys).unique(subset=["school", "student_number"], keep="first")
         findings = (findings.join(keys, on=["school", "student_number"], how="left")
@@ -257,7 +295,13 @@ def validate_file(path: str | Path, options: Options | None = None) -> Result:
         "as_of": ctx.as_of.isoformat(),
         "specification": spec.title,
         "reference": ctx.reference.source,
-        "rules_run": len(chosen),
+        "rules_run": len(level1) + len(level2),
+        "levels": list(options.levels),
+        # the piecemeal outcome needs the whole file: not computed by a Level 1 only run
+        "accepted_by_type": oc["accepted"] if oc else None,
+        "held_by_type": oc["held"] if oc else None,
+        "accepted": sum(oc["accepted"].values()) if oc else None,
+        "held": sum(oc["held"].values()) if oc else None,
         "notes": list(ctx.notes),
         "seconds": round(time.perf_counter() - started, 3),
     }

@@ -197,10 +197,9 @@ def to_json(diff: Mapping[str, list[Finding]]) -> str:
 
 
 def to_csv(diff: Mapping[str, list[Finding]]) -> str:
-    """One row per finding: status, then the validation CSV's columns (and record_key when present)."""
+    """One row per finding: status, then the validation CSV's columns."""
     rows = [(status, f) for status in STATUSES for f in diff[status]]
-    with_key = any("record_key" in f for _, f in rows)
-    columns = ["status", *CSV_COLUMNS, *(["record_key"] if with_key else [])]
+    columns = ["status", *CSV_COLUMNS]
     data: dict[str, list[Any]] = {c: [] for c in columns}
     for status, f in rows:
         data["status"].append(status)

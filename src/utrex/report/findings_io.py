@@ -11,7 +11,7 @@ import polars as pl
 from ..engine import findings as fnd
 
 CSV_COLUMNS = ["rule", "level", "severity", "line", "record_type", "fields", "values", "lea", "school",
-               "student_number", "ssid", "message"]
+               "student_number", "ssid", "message", "record_key"]
 
 
 def to_json(summary: dict[str, Any], findings: pl.DataFrame) -> str:

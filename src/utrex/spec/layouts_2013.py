@@ -61,6 +61,7 @@ DI = RecordLayout(
     ),
     section="District Record (DI)", school_level=False,
     description="Identifies the school year and LEA of the batch; always the first record.",
+    key=(),
 )
 
 SC = RecordLayout(
@@ -76,6 +77,7 @@ SC = RecordLayout(
     ),
     section="School Record (SC)", school_level=False,
     description="Starts a school; every school-level record that follows belongs to it.",
+    key=(),
 )
 
 S1 = RecordLayout(
@@ -169,6 +171,7 @@ S1 = RecordLayout(
     ),
     section="Student Record (S1)",
     description="One record per enrollment of a student in a school during the school year.",
+    key=("student_number", "entry_date"),
 )
 
 S2 = RecordLayout(
@@ -190,6 +193,7 @@ S2 = RecordLayout(
     ),
     section="Self-Contained Resource Attendance Management (SCRAM) Record (S2)",
     description="Special education membership of a student within one Time code.",
+    key=("student_number", "scram_entry_date"),
 )
 
 S3 = RecordLayout(
@@ -208,6 +212,7 @@ S3 = RecordLayout(
     ),
     section="Youth in Custody (YIC) Record (S3)",
     description="Youth-in-custody services of a student under one custody type and time code.",
+    key=("student_number", "yic_entry_date"),
 )
 
 AC = RecordLayout(
@@ -240,6 +245,7 @@ AC = RecordLayout(
     ),
     section="Course Master Record (AC)",
     description="One class period of a school's course master.",
+    key=("course_section", "period"),
 )
 
 AM = RecordLayout(
@@ -268,6 +274,7 @@ AM = RecordLayout(
     ),
     section="Course Membership Record (AM)",
     description="One class of a student's schedule.",
+    key=("student_number", "course_number", "period", "course_entry_date"),
 )
 
 I1 = RecordLayout(
@@ -282,6 +289,7 @@ I1 = RecordLayout(
     ),
     section="Incident Record (I1)",
     description="One disciplinary incident at the school.",
+    key=("incident_id",),
 )
 
 
@@ -330,6 +338,7 @@ I2 = RecordLayout(
     ),
     section="Incident Association Record (I2)",
     description="One student involved in an incident.",
+    key=("incident_id", "student_number"),
 )
 
 ES = RecordLayout(
@@ -346,6 +355,7 @@ ES = RecordLayout(
     ),
     section="Exit Status Change Record (ES)",
     description="A change of a prior-year student's exit code or completion status (July 15 - October 15).",
+    key=("student_number", "ssid"),
 )
 
 SPEC_2013 = Specification(

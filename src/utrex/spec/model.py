@@ -97,6 +97,8 @@ class RecordLayout:
     section: str  # the specification's heading, for citations
     description: str = ""
     school_level: bool = True  # must follow an SC record
+    # the fields that, with the LEA and school, name one record independently of its line (record_key)
+    key: tuple[str, ...] = ()
 
     @property
     def length(self) -> int:

@@ -14,7 +14,7 @@ import polars as pl
 from ...spec import Field, Kind, Period, RecordLayout
 from ..context import Context
 from . import expr as E
-from .model import Example, Rule, Severity
+from .model import Example, FileExample, Level, Rule, Severity
 
 ERROR = Severity.ERROR
 WARNING = Severity.WARNING
@@ -49,6 +49,36 @@ def rule(
         citation=citation, check=check, title=title or id, description=description, tags=tuple(tags),
         examples=tuple(examples), applies_to_resident_x=applies_to_resident_x,
     )
+
+
+def rule2(
+    id: str,
+    record_type: str,
+    fields: Iterable[str],
+    message: str,
+    citation: str,
+    check2: Callable[..., pl.LazyFrame],
+    *,
+    severity: Severity = ERROR,
+    title: str = "",
+    description: str = "",
+    tags: Iterable[str] = (),
+    examples: Iterable[FileExample] = (),
+) -> Rule:
+    """A Level 2 rule: decided across the records of the whole file (and the reference data)."""
+    return Rule(
+        id=id, record_type=record_type, fields=tuple(fields), severity=severity, message=message,
+        citation=citation, level=Level.TWO, check2=check2, title=title or id, description=description,
+        tags=("level2", *tags), file_examples=tuple(examples),
+    )
+
+
+Body = Iterable[tuple[str, Mapping[str, str]]]
+
+
+def fex(breaks: Body, passes: Body, line: int, **kw: object) -> FileExample:
+    return FileExample(breaks=tuple((c, dict(o)) for c, o in breaks),
+                       passes=tuple((c, dict(o)) for c, o in passes), line=line, **kw)  # type: ignore[arg-type]
 
 
 def ex(breaks: Mapping[str, str], passes: Mapping[str, str] | None = None, **kw: object) -> Example:

@@ -16,6 +16,7 @@ import polars as pl
 
 if TYPE_CHECKING:
     from ..context import Context
+    from ..tables import Tables
 
 
 class Severity(StrEnum):
@@ -51,6 +52,23 @@ class Example:
 
 
 @dataclass(frozen=True)
+class FileExample:
+    """A Level 2 example: two small files, as body records after the DI and SC of the base sample.
+
+    `breaks` must produce a finding of the rule on `line` (DI is line 1, the SC line 2, the first body
+    record line 3); `passes` must produce none. A body entry ("SC", {...}) starts another school."""
+
+    breaks: tuple[tuple[str, Mapping[str, str]], ...]
+    passes: tuple[tuple[str, Mapping[str, str]], ...]
+    line: int
+    period: str | None = None
+    di: Mapping[str, str] = field(default_factory=dict)
+    sc: Mapping[str, str] = field(default_factory=dict)
+    as_of: str | None = None
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     record_type: str  # "S1" ... or "FILE" for structure rules
@@ -66,6 +84,10 @@ class Rule:
     examples: tuple[Example, ...] = ()
     # S1 records with resident status X carry only an exit update: only rules flagged here still apply.
     applies_to_resident_x: bool = False
+    # Level 2: the records of `record_type` that violate the rule, as a lazy frame over `Tables` (the whole
+    # file); it keeps the columns of `tables.get(record_type)` and may add columns its message names
+    check2: Callable[[Tables, Context], pl.LazyFrame] | None = None
+    file_examples: tuple[FileExample, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -1,0 +1,26 @@
+"""Runs the Level 2 rules over the whole file once Level 1 has read every block.
+
+Each rule returns a lazy frame of the records that violate it; all of them are collected together
+(`pl.collect_all`), so Polars shares the common scans and spreads the rules over the cores.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from . import findings as fnd
+from .context import Context
+from .rules.model import Rule
+from .runner import finding_rows
+from .tables import Tables
+
+
+def run_level2(rules: list[Rule], tables: Tables, ctx: Context) -> pl.DataFrame:
+    todo = [r for r in rules if r.check2 is not None]
+    if not todo:
+        return fnd.empty()
+    lazy = [r.check2(tables, ctx) for r in todo]  # type: ignore[misc]
+    frames = pl.collect_all(lazy, engine="streaming")
+    ctx_vars = ctx.message_vars()
+    out = [finding_rows(r, r.record_type, f, ctx_vars) for r, f in zip(todo, frames, strict=True) if f.height]
+    return fnd.concat(out)

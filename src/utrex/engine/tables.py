@@ -1,0 +1,162 @@
+"""The records of a whole file, for Level 2 and the piecemeal outcome, in bounded memory.
+
+Level 1 reads a block at a time; Level 2 compares records across the file (a student's S1 and S2, an AM
+and its AC). Level 1 keeps, of each block, only the typed
+columns some Level 2 rule reads (see `Tables.plan`); the store holds them, spilling to disk when they grow
+large, and Level 2 rules read them as lazy frames.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import polars as pl
+
+from ..spec import Specification
+from .context import Context
+from .rules.model import Rule
+from .runner import PLACEHOLDER, RuleRunner
+
+STORE_SCHEMA = {"_line": pl.Int64, "_len": pl.Int64, "_text": pl.Utf8, "_school_ctx": pl.Utf8,
+                "_lea_ctx": pl.Utf8, "_layout_len": pl.Int64, "_school_level": pl.Boolean}  # a parsed block
+
+
+class RecordStore:
+    """The typed columns Level 2 needs of every record, by type: in memory while they are small (most LEA
+    files), spilled to Arrow IPC files in a private temporary folder once they pass `memory_bytes`
+    (a statewide or multi-gigabyte file). Use as a context manager, or call close(): the files hold
+    student data and are deleted when the run ends."""
+
+    def __init__(self, memory_bytes: int = 768 << 20, directory: str | Path | None = None) -> None:
+        self.memory_bytes = memory_bytes
+        self.directory = directory
+        self.root: Path | None = None
+        self._frames: dict[str, list[pl.DataFrame]] = {}
+        self._files: dict[str, list[Path]] = {}
+        self._held = 0
+        self._spills = 0
+
+    def add(self, frames: Mapping[str, pl.DataFrame]) -> None:
+        for code, frame in frames.items():
+            if frame.height:
+                self._frames.setdefault(code, []).append(frame)
+                self._held += frame.estimated_size()
+        if self._held > self.memory_bytes:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self.root is None:
+            self.root = Path(tempfile.mkdtemp(prefix="utrex-records-", dir=self.directory))
+            self.root.chmod(0o700)
+        for code, frames in self._frames.items():
+            for frame in frames:
+                self._spills += 1
+                path = self.root / f"{code}-{self._spills:06d}.arrow"
+                frame.write_ipc(path, compression="lz4")
+                self._files.setdefault(code, []).append(path)
+        self._frames = {}
+        self._held = 0
+
+    @property
+    def spilled(self) -> bool:
+        return self.root is not None
+
+    def scan(self, code: str) -> pl.LazyFrame | None:
+        parts = [pl.scan_ipc(f) for f in self._files.get(code, [])]
+        parts += [f.lazy() for f in self._frames.get(code, [])]
+        if not parts:
+            return None
+        return pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
+
+    def codes(self) -> list[str]:
+        return [c for c in {*self._files, *self._frames} if self._files.get(c) or self._frames.get(c)]
+
+    def close(self) -> None:
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+        self._files = {}
+        self._frames = {}
+
+    def __enter__(self) -> RecordStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+BASE_COLUMNS = ("_line", "_k_lea", "_k_school", "_k_student", "_k_ssid", "_k_record")
+# what the piecemeal outcome reads besides the base columns
+OUTCOME_FIELDS = {"AC": {"course_section", "period"}, "AM": {"course_number", "period"},
+                  "I1": {"incident_id"}, "I2": {"incident_id"}}
+_LEAF = re.compile(r'DF \[(.*?)\](?:; PROJECT\[(.*?)\] \d+/\d+ COLUMNS)?')
+
+
+class Tables:
+    """Typed frames of every record of the file, by record type, for Level 2 rules and the outcome.
+
+    Before Level 1 starts, `plan` finds the columns some Level 2 rule reads (by planning every rule
+    against empty frames and reading the projections Polars pushes down to them). Level 1 then keeps
+    exactly those typed columns of each block (sliced once, in the same pass as its own rules) and the
+    store spills them; a type is read back once, on first use, and shared by every rule. Holding those
+    columns of every record is the part of a run whose memory grows with the file."""
+
+    def __init__(self, spec: Specification, store: RecordStore, runner: RuleRunner) -> None:
+        self.spec = spec
+        self.store = store
+        self.runner = runner
+        self._typed: dict[str, pl.DataFrame] = {}
+        self._needs: dict[str, set[str]] | None = None
+        self._probing = False
+
+    def plan(self, rules: Iterable[Rule], ctx: Context) -> None:
+        """Find the columns each type must hold for these rules (on empty frames: no data is read):
+        what their checks read, plus the fields and message placeholders of their findings."""
+        self._probing = True
+        needs: dict[str, set[str]] = {code: set(BASE_COLUMNS) | OUTCOME_FIELDS.get(code, set())
+                                      for code in self.spec.codes}
+        try:
+            for rule in rules:
+                assert rule.check2 is not None
+                if rule.record_type in needs:
+                    needs[rule.record_type] |= set(rule.fields) | set(PLACEHOLDER.findall(rule.message))
+                for m in _LEAF.finditer(rule.check2(self, ctx).explain()):
+                    columns = _names(m.group(1))
+                    marker = next((c for c in columns if c.startswith("__type_")), None)
+                    if marker is not None:
+                        needs[marker[7:]] |= set(_names(m.group(2)) if m.group(2) is not None else columns)
+        finally:
+            self._probing = False
+        self._needs = needs
+
+    @property
+    def needs(self) -> dict[str, set[str]]:
+        """Typed columns to keep of each type (after `plan`): what Level 1 hands to the store."""
+        assert self._needs is not None, "plan() first"
+        return self._needs
+
+    def get(self, code: str) -> pl.LazyFrame:
+        if self._probing:
+            empty = self.runner.prepare(code, pl.LazyFrame(schema=STORE_SCHEMA)).collect()
+            return empty.with_columns(pl.lit(None, dtype=pl.Boolean).alias(f"__type_{code}")).lazy()
+        if code not in self._typed:
+            frame = self.store.scan(code)
+            if frame is None:  # no record of this type: an empty frame of the typed columns
+                empty = self.runner.prepare(code, pl.LazyFrame(schema=STORE_SCHEMA))
+                names = [c for c in empty.collect_schema().names() if c in self.needs[code]]
+                frame = empty.select(names)
+            self._typed[code] = frame.collect()
+        return self._typed[code].lazy()
+
+    def release(self) -> None:
+        self._typed = {}
+
+    def has(self, code: str) -> bool:
+        return self.store.scan(code) is not None
+
+
+def _names(listing: str) -> list[str]:
+    return [n.strip().strip('"') for n in listing.split(",") if n.strip()]
