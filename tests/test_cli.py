@@ -99,7 +99,8 @@ def test_period_override_and_as_of(clean: Path, tmp_path: Path) -> None:
     assert p.returncode in (0, 1)
 
 
-@pytest.mark.parametrize("args", [("--period", "spring"), ("--as-of", "2012-13-01"), ("--format", "pdf")])
+@pytest.mark.parametrize("args", [("--period", "spring"), ("--as-of", "2012-13-01"), ("--format", "pdf"),
+                                  ("--max-per-rule", "0"), ("--format", "xlsx")])
 def test_usage_errors_exit_2(clean: Path, args: tuple[str, str]) -> None:
     p = utrex("validate", str(clean), *args)
     assert p.returncode == 2 and p.stderr.strip() and "Traceback" not in p.stderr
@@ -124,3 +125,55 @@ def test_missing_file_exit_2() -> None:
 def test_version_and_module_entry() -> None:
     p = utrex("--version")
     assert p.returncode == 0 and p.stdout.startswith("utrex ")
+
+
+@pytest.fixture
+def many(tmp_path: Path) -> Path:
+    """Five students with a bad gender, one with a bad ethnicity."""
+    f = tmp_path / "many.txt"
+    body = [("S1", {"gender": "X", "student_number": f"{100 + i}", "ssid": ""}) for i in range(5)]
+    body.append(("S1", {"ethnicity": "Q", "student_number": "200", "ssid": ""}))
+    f.write_text(build(body), newline="")
+    return f
+
+
+def test_max_per_rule_caps_the_report_and_says_so(many: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    full = utrex("validate", str(many), "--format", "json", "--output", str(out))
+    everything = json.loads(out.read_text())
+    gender = [f for f in everything["findings"] if f["rule"] == "S1.gender.code"]
+    assert len(gender) == 5
+
+    p = utrex("validate", str(many), "--format", "json", "--output", str(out), "--max-per-rule", "2")
+    assert p.returncode == full.returncode == 1
+    capped = json.loads(out.read_text())
+    s = capped["summary"]
+    kept = [f for f in capped["findings"] if f["rule"] == "S1.gender.code"]
+    assert [f["line"] for f in kept] == [f["line"] for f in gender[:2]]  # the first, in file order
+    assert s["max_per_rule"] == 2 and s["capped"]["S1.gender.code"] == 5
+    assert "S1.ethnicity.code" not in s["capped"]  # one finding: not cut
+    assert any(f["rule"] == "S1.ethnicity.code" for f in capped["findings"])
+    # counts and exit status reflect every finding, not the ones shown
+    assert (s["errors"], s["warnings"]) == (everything["summary"]["errors"], everything["summary"]["warnings"])
+    assert s["findings_by_rule"]["S1.gender.code"]["count"] == 5
+    assert "S1.gender.code: 5 findings, 2 shown (--max-per-rule 2)" in s["notes"]
+
+    t = utrex("validate", str(many), "--max-per-rule", "1")
+    assert t.returncode == 1
+    assert "S1.gender.code: 5 findings, 1 shown (--max-per-rule 1)" in t.stdout
+    c = utrex("validate", str(many), "--max-per-rule", "1", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(c.stdout)))
+    assert sum(r["rule"] == "S1.gender.code" for r in rows) == 1
+
+
+def test_xlsx_needs_output(broken: Path) -> None:
+    p = utrex("validate", str(broken), "--format", "xlsx")
+    assert p.returncode == 2 and not p.stdout
+    assert "--output" in p.stderr and "xlsx" in p.stderr
+
+
+def test_diff_is_a_command() -> None:
+    p = utrex("--help")
+    assert p.returncode == 0 and "diff" in p.stdout and "validate" in p.stdout
+    p = utrex("diff", "--help")
+    assert p.returncode == 0 and "new, resolved" in p.stdout.lower()

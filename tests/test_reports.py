@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
 import struct
+import subprocess
+import sys
 import time
 import zlib
 from html.parser import HTMLParser
@@ -17,18 +21,24 @@ import pytest
 from utrex.engine import findings as fnd
 from utrex.engine.validate import Options, validate_file
 from utrex.report.common import FAMILIES, LEVEL2_SHEET, findings_from_json
+from utrex.report.findings_io import CSV_COLUMNS
 from utrex.report.html import render_html
 from utrex.report.xlsx import write_xlsx
 from utrex.testing import build
 
-openpyxl = pytest.importorskip("openpyxl")
+REQUIRE_ALL = os.environ.get("UTREX_REQUIRE_ALL") == "1"  # CI: what would be skipped fails instead
+if REQUIRE_ALL:
+    import openpyxl
+else:
+    openpyxl = pytest.importorskip("openpyxl")
 
 XSS = "<script>alert('x')</script>"
 SHEETS = ["Summary", *[name for name, _ in FAMILIES], LEVEL2_SHEET]
 REQUIRED = ["ErrorCode", "SeverityCode", "ErrorMessage", "ExtendedDescription", "LEANumber", "SchoolNumber",
             "StudentNumber", "StatewideStudentID", "EntryDate", "IncidentID", "Line"]
 CHROMIUM = "/usr/bin/chromium"
-REQUIRE_ALL = os.environ.get("UTREX_REQUIRE_ALL") == "1"
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync"]
 
 
 def level2_finding() -> dict:
@@ -38,21 +48,24 @@ def level2_finding() -> dict:
             "message": "Student Number '7171717' is reported twice in school 790"}
 
 
+# One defect in every record family and a name carrying markup.
+BODY = [
+    ("S1", {"gender": "X", "entry_date": "20130701", "last_name": XSS}),
+    ("S2", {"scram_entry_date": "20121002"}),
+    ("S3", {"custody_type": "####"}),
+    ("AC", {}),
+    ("AM", {"course_entry_date": "20130701"}),
+    ("I1", {"gang_related": "#"}),
+    ("I2", {"incident_id": "X111111111"}),
+    ("ES", {"gender": "#"}),
+]
+
+
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory):
-    """One defect in every record family, a name carrying markup, and a Level 2 finding."""
-    body = [
-        ("S1", {"gender": "X", "entry_date": "20130701", "last_name": XSS}),
-        ("S2", {"scram_entry_date": "20121002"}),
-        ("S3", {"custody_type": "####"}),
-        ("AC", {}),
-        ("AM", {"course_entry_date": "20130701"}),
-        ("I1", {"gang_related": "#"}),
-        ("I2", {"incident_id": "X111111111"}),
-        ("ES", {"gender": "#"}),
-    ]
+    """BODY's findings, and a Level 2 finding."""
     path = tmp_path_factory.mktemp("reports") / "lea14.txt"
-    path.write_text(build(body), newline="")
+    path.write_text(build(BODY), newline="")
     r = validate_file(path, Options(levels=(1,)))  # level 2 comes from level2_finding()
     findings = fnd.concat([r.findings, fnd.from_rows([level2_finding()])])
     return r.summary, findings
@@ -301,6 +314,10 @@ def test_xlsx_large_report_streams(tmp_path: Path) -> None:
 
 # --- a real browser -----------------------------------------------------------------------------
 
+def chromium_path() -> str | None:
+    return CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+
+
 def _browser_or_skip():
     reason = None
     try:
@@ -308,7 +325,7 @@ def _browser_or_skip():
     except ImportError:
         sync_playwright = None
         reason = "Playwright is not installed (pip install -e '.[test]')"
-    if reason is None and not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+    if reason is None and not chromium_path():
         reason = f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
     if reason:
         if REQUIRE_ALL:
@@ -339,16 +356,14 @@ def test_html_in_chromium(page_html, tmp_path: Path) -> None:
     requests: list[str] = []
     errors: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium"),
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                          "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(executable_path=chromium_path(), args=BROWSER_ARGS)
         try:
             pg = browser.new_page(viewport={"width": 1400, "height": 2400})
             pg.on("request", lambda r: requests.append(r.url))
             pg.on("pageerror", lambda e: errors.append(str(e)))
             pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             pg.goto(path.as_uri())
-            shot = pg.screenshot(full_page=False)
+            shot = pg.screenshot(full_page=False, path=str(tmp_path / "report.png"))
             chart = pg.locator("#chart-rules svg").bounding_box()
             table = pg.locator("section.rule table").first.bounding_box()
             assert chart and chart["width"] > 300 and chart["height"] > 20
@@ -378,4 +393,136 @@ def test_html_in_chromium(page_html, tmp_path: Path) -> None:
     assert all(u.startswith(("file:", "data:", "about:")) for u in requests), requests
     width, height, raw = png_pixels(shot)
     assert (width, height) == (1400, 2400)
+    assert len(set(raw[:: max(1, len(raw) // 200_000)])) > 20  # not a blank page
+
+
+# --- the reports through `utrex validate --format ...` ---------------------------------------------
+
+def utrex(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "utrex", *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def flawed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | list[dict]]:
+    """BODY validated by the command (Level 1 and Level 2), with its JSON report."""
+    d = tmp_path_factory.mktemp("cli-reports")
+    path = d / "lea14.txt"
+    path.write_text(build(BODY), newline="")
+    p = utrex("validate", str(path), "--format", "json", "--output", str(d / "r.json"))
+    assert p.returncode == 1, p.stderr
+    return {"dir": d, "file": path, "findings": json.loads((d / "r.json").read_text())["findings"]}
+
+
+def test_cli_xlsx(flawed) -> None:
+    out = flawed["dir"] / "report.xlsx"
+    p = utrex("validate", str(flawed["file"]), "--format", "xlsx", "--output", str(out))
+    assert p.returncode == 1, p.stderr  # the exit status follows the findings, whatever the format
+    assert not p.stdout
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == SHEETS
+    findings = flawed["findings"]
+    sheets = {name: rows_of(wb[name]) for name in SHEETS[1:]}
+    for name, rows in sheets.items():
+        ws = wb[name]
+        head = [c.value for c in ws[1]]
+        severity = "Severity" if name == LEVEL2_SHEET else "SeverityCode"
+        assert set(REQUIRED) - {"SeverityCode"} | {severity, "FieldValues"} <= set(head), (name, head)
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+        assert all(r[severity] in ("Error", "Warning") for r in rows)
+    # every finding is on exactly one sheet, Level 2 findings on "Level 2 Errors"
+    assert sum(len(rows) for rows in sheets.values()) == len(findings)
+    level2 = sorted(f["rule"] for f in findings if f["level"] == 2)
+    assert level2, "the file should have Level 2 findings"
+    assert sorted(r["ErrorCode"] for r in sheets[LEVEL2_SHEET]) == level2
+    gender = next(f for f in findings if f["rule"] == "S1.gender.code")
+    row = next(r for r in sheets["Student"] if r["ErrorCode"] == "S1.gender.code")
+    assert (row["Line"], row["StudentNumber"], row["StatewideStudentID"], row["SchoolNumber"], row["LEANumber"]) == \
+        (gender["line"], gender["student_number"], gender["ssid"], gender["school"], gender["lea"])
+    assert row["FieldValues"] == "gender='X'" and row["ErrorMessage"] == gender["message"]
+    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
+    assert summary["Errors"] == sum(f["severity"] == "error" for f in findings)
+
+
+def test_cli_xlsx_unwritable_output_exits_2(flawed, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    p = utrex("validate", str(flawed["file"]), "--format", "xlsx", "--output", str(blocker / "report.xlsx"))
+    assert p.returncode == 2 and "cannot write" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_cli_csv_has_stable_columns(flawed) -> None:
+    p = utrex("validate", str(flawed["file"]), "--format", "csv")
+    assert p.returncode == 1
+    reader = csv.DictReader(io.StringIO(p.stdout))
+    assert reader.fieldnames == CSV_COLUMNS == [
+        "rule", "level", "severity", "line", "record_type", "fields", "values", "lea", "school",
+        "student_number", "ssid", "message", "record_key"]
+    rows = list(reader)
+    findings = flawed["findings"]
+    assert [(r["rule"], r["line"]) for r in rows] == [(f["rule"], str(f["line"] or "")) for f in findings]
+    assert all(json.loads(r["values"]) == f["values"] for r, f in zip(rows, findings, strict=True))
+    assert all(r["record_key"] for r in rows)
+
+
+def test_cli_html_is_one_self_contained_page(flawed) -> None:
+    out = flawed["dir"] / "report.html"
+    p = utrex("validate", str(flawed["file"]), "--format", "html", "--output", str(out))
+    assert p.returncode == 1, p.stderr
+    html = out.read_text(encoding="utf-8")
+    page = Page()
+    page.feed(html)
+    rules = {f["rule"] for f in flawed["findings"]}
+    assert {s.get("data-rule") for s in page.all("section") if s.get("class") == "rule"} == rules
+    assert not page.all("link") and not [a for a in page.all("script") if a.get("src")]
+    assert not [a for _, a in page.tags for k in ("src", "href") if (a.get(k) or "").startswith(("http", "//"))]
+    assert XSS not in html
+    # to stdout without --output
+    p = utrex("validate", str(flawed["file"]), "--format", "html")
+    assert p.returncode == 1 and p.stdout.lstrip().startswith("<!DOCTYPE html>")
+
+
+def test_cli_html_in_chromium(flawed, tmp_path: Path) -> None:
+    """The page the command writes, in a real browser: charts and tables laid out, filters working."""
+    sync_playwright = _browser_or_skip()
+    out = tmp_path / "report.html"
+    assert utrex("validate", str(flawed["file"]), "--format", "html", "--output", str(out)).returncode == 1
+    rules = sorted({f["rule"] for f in flawed["findings"]})
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=BROWSER_ARGS)
+        try:
+            pg = browser.new_page(viewport={"width": 1280, "height": 1600})
+            pg.on("request", lambda r: requests.append(r.url))
+            pg.on("pageerror", lambda e: errors.append(str(e)))
+            pg.goto(out.as_uri())
+            shot = tmp_path / "report.png"
+            pg.screenshot(full_page=True, path=str(shot))
+            for chart in ("#chart-rules svg", "#chart-schools svg"):
+                box = pg.locator(chart).bounding_box()
+                assert box and box["width"] > 300 and box["height"] > 10, chart
+            bars = pg.locator("#chart-rules rect")
+            assert bars.count() >= len(rules)
+            assert all(b["width"] >= 1 for b in bars.evaluate_all(
+                "els => els.map(e => e.getBoundingClientRect()).map(r => ({width: r.width}))"))
+            tables = pg.locator("section.rule table")
+            assert tables.count() == len(rules)
+            assert pg.locator("section.rule tbody tr:visible").count() == len(flawed["findings"])
+            # the rule filter leaves that rule's table alone
+            pg.select_option("#f-rule", "S1.gender.code")
+            visible = pg.locator("section.rule:visible")
+            assert visible.evaluate_all("els => els.map(e => e.dataset.rule)") == ["S1.gender.code"]
+            assert pg.locator("#f-count").inner_text() == "1 row(s) shown"
+            pg.click("#f-clear")
+            # free text search
+            pg.fill("#f-text", "custody")
+            pg.wait_for_timeout(400)
+            shown = pg.locator("section.rule:visible").evaluate_all("els => els.map(e => e.dataset.rule)")
+            assert shown and all(r.startswith("S3.") for r in shown)
+        finally:
+            browser.close()
+    assert not errors, errors
+    assert all(u.startswith(("file:", "data:", "about:")) for u in requests), requests
+    width, height, raw = png_pixels(shot.read_bytes())
+    assert width == 1280 and height > 1600  # the whole page, longer than one screen
     assert len(set(raw[:: max(1, len(raw) // 200_000)])) > 20  # not a blank page

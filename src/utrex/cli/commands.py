@@ -6,7 +6,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,6 +14,9 @@ from ..docs import rules_markdown, spec_json, spec_text
 from ..engine.rules import registry
 from ..spec import Period, spec_for
 from .main import app, fail, parse_date, write_output
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class SpecFormat(StrEnum):
@@ -26,6 +29,8 @@ class FindingsFormat(StrEnum):
     text = "text"
     json = "json"
     csv = "csv"
+    xlsx = "xlsx"
+    html = "html"
 
 
 @app.command()
@@ -75,7 +80,8 @@ def validate(
     period: Annotated[str | None, typer.Option(help="october, december, year-end or monthly (default: the DI's WHICH MONTH)")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="'Today' as YYYY-MM-DD (default: the DI's SISASOFDATE)")] = None,
     reference: Annotated[Path | None, typer.Option(help="Folder of reference CSV files (default: the shipped sample)")] = None,
-    format: Annotated[FindingsFormat, typer.Option("--format", "-f", help="text, json or csv")] = FindingsFormat.text,
+    format: Annotated[FindingsFormat, typer.Option("--format", "-f", help="text, json, csv, xlsx (needs --output) or "
+                                                   "html (one self-contained page)")] = FindingsFormat.text,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout")] = None,
     select: Annotated[list[str] | None, typer.Option(help="Run only these rule ids, prefixes or tags")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Skip these rule ids, prefixes or tags")] = None,
@@ -84,13 +90,19 @@ def validate(
                                        "in bounded memory, without the piecemeal outcome")] = 2,
     outcome: Annotated[Path | None, typer.Option(help="Write every record's outcome (accepted, or held and by "
                                                  "what) to this CSV file")] = None,
+    max_per_rule: Annotated[int | None, typer.Option("--max-per-rule", help="Report at most N findings of each rule "
+                                                     "(the summary states the totals; exit status counts all)")] = None,
 ) -> None:
     """Validate a Clearinghouse file at Level 1 and Level 2. Exit 0: no errors; 1: errors found; 2: unreadable
     input or bad usage."""
     from ..engine.validate import Options
     from ..reference.model import load_reference
-    from ..report.findings_io import to_csv, to_json, to_text
+    from ..report.findings_io import cap_per_rule, to_csv, to_json, to_text
 
+    if format == FindingsFormat.xlsx and output is None:
+        raise fail("--format xlsx writes a binary workbook: give --output FILE.xlsx")
+    if max_per_rule is not None and max_per_rule < 1:
+        raise fail(f"--max-per-rule {max_per_rule} must be at least 1")
     p: Period | None = None
     if period is not None:
         try:
@@ -106,13 +118,37 @@ def validate(
         target = outcome
         opts.outcome = lambda lf: lf.sink_csv(target)
     result = _with_progress(file, opts, quiet)
+    summary, findings = result.summary, result.findings
+    if max_per_rule is not None:
+        summary, findings = cap_per_rule(summary, findings, max_per_rule)
     if format == FindingsFormat.json:
-        write_output(to_json(result.summary, result.findings), output)
+        write_output(to_json(summary, findings), output)
     elif format == FindingsFormat.csv:
-        write_output(to_csv(result.findings), output)
+        write_output(to_csv(findings), output)
+    elif format == FindingsFormat.xlsx:
+        assert output is not None
+        _write_xlsx(summary, findings, output)
+    elif format == FindingsFormat.html:
+        from ..report.html import render_html
+
+        write_output(render_html(summary, findings), output)
     else:
-        write_output(to_text(result.summary, result.findings), output)
+        write_output(to_text(summary, findings), output)
     raise typer.Exit(result.exit_code)
+
+
+def _write_xlsx(summary: dict[str, Any], findings: pl.DataFrame, output: Path) -> None:
+    from xlsxwriter.exceptions import FileCreateError
+
+    from ..report.xlsx import write_xlsx
+
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        write_xlsx(summary, findings, output)
+    except FileCreateError as e:
+        raise fail(f"cannot write {output}: {e}") from None
+    except OSError as e:
+        raise fail(f"cannot write {output}: {e.strerror or e}") from None
 
 
 def _with_progress(file: Path, opts: object, quiet: bool):  # type: ignore[no-untyped-def]

@@ -8,13 +8,13 @@ large, and Level 2 rules read them as lazy frames.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import polars as pl
+from polars.io.plugins import register_io_source
 
 from ..spec import Specification
 from .context import Context
@@ -92,7 +92,6 @@ BASE_COLUMNS = ("_line", "_k_lea", "_k_school", "_k_student", "_k_ssid", "_k_rec
 # what the piecemeal outcome reads besides the base columns
 OUTCOME_FIELDS = {"AC": {"course_section", "period"}, "AM": {"course_number", "period"},
                   "I1": {"incident_id"}, "I2": {"incident_id"}}
-_LEAF = re.compile(r'DF \[(.*?)\](?:; PROJECT\[(.*?)\] \d+/\d+ COLUMNS)?')
 
 
 class Tables:
@@ -114,22 +113,27 @@ class Tables:
 
     def plan(self, rules: Iterable[Rule], ctx: Context) -> None:
         """Find the columns each type must hold for these rules (on empty frames: no data is read):
-        what their checks read, plus the fields and message placeholders of their findings."""
+        what their checks read, plus the fields and message placeholders of their findings.
+
+        Each check runs once over empty frames that record the columns Polars asks of them after its
+        optimizer has pushed the projections down (the columns a plan reads at its leaves), selecting of
+        its result only what a finding shows."""
         self._probing = True
+        self._seen = {}
         needs: dict[str, set[str]] = {code: set(BASE_COLUMNS) | OUTCOME_FIELDS.get(code, set())
                                       for code in self.spec.codes}
         try:
             for rule in rules:
                 assert rule.check2 is not None
+                shown = set(rule.fields) | set(PLACEHOLDER.findall(rule.message))
                 if rule.record_type in needs:
-                    needs[rule.record_type] |= set(rule.fields) | set(PLACEHOLDER.findall(rule.message))
-                for m in _LEAF.finditer(rule.check2(self, ctx).explain()):
-                    columns = _names(m.group(1))
-                    marker = next((c for c in columns if c.startswith("__type_")), None)
-                    if marker is not None:
-                        needs[marker[7:]] |= set(_names(m.group(2)) if m.group(2) is not None else columns)
+                    needs[rule.record_type] |= shown
+                found = rule.check2(self, ctx)  # only what a finding shows of it is read (`finding_rows`)
+                found.select([c for c in found.collect_schema().names() if c in shown or c in BASE_COLUMNS]).collect()
         finally:
             self._probing = False
+        for code, columns in self._seen.items():
+            needs.setdefault(code, set(BASE_COLUMNS)).update(columns)
         self._needs = needs
 
     @property
@@ -141,7 +145,7 @@ class Tables:
     def get(self, code: str) -> pl.LazyFrame:
         if self._probing:
             empty = self.runner.prepare(code, pl.LazyFrame(schema=STORE_SCHEMA)).collect()
-            return empty.with_columns(pl.lit(None, dtype=pl.Boolean).alias(f"__type_{code}")).lazy()
+            return _recording(empty, self._seen.setdefault(code, set()))
         if code not in self._typed:
             frame = self.store.scan(code)
             if frame is None:  # no record of this type: an empty frame of the typed columns
@@ -158,5 +162,12 @@ class Tables:
         return self.store.scan(code) is not None
 
 
-def _names(listing: str) -> list[str]:
-    return [n.strip().strip('"') for n in listing.split(",") if n.strip()]
+def _recording(empty: pl.DataFrame, seen: set[str]) -> pl.LazyFrame:
+    """An empty lazy source with the columns of `empty` that adds to `seen` the columns a query reads of it."""
+
+    def source(with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None,
+               batch_size: int | None) -> Iterator[pl.DataFrame]:
+        seen.update(with_columns if with_columns is not None else empty.columns)
+        yield empty.select(with_columns) if with_columns is not None else empty
+
+    return register_io_source(source, schema=empty.schema)

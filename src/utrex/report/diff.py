@@ -90,8 +90,16 @@ def _has_record_key(findings: list[Finding]) -> bool:
 def match_key(f: Finding, use_record_key: bool) -> tuple[Any, ...]:
     rk = f.get("record_key") if use_record_key else None
     if rk not in (None, ""):
-        return (f.get("rule"), "key", rk if isinstance(rk, str) else json.dumps(rk, sort_keys=True))
+        text = rk if isinstance(rk, str) else json.dumps(rk, sort_keys=True)
+        return (f.get("rule"), "key", _without_line(text, f))
     return (f.get("rule"), "derived", *record_identity(f))
+
+
+def _without_line(key: str, f: Finding) -> str:
+    """A finding about the file rather than a record is keyed `LEA|FILE|rule|line`: drop the line."""
+    line = f.get("line")
+    tail = f"|FILE|{f.get('rule')}|{'' if line is None else line}"
+    return key[: len(key) - len(str("" if line is None else line))] if key.endswith(tail) else key
 
 
 def _findings_of(result: Mapping[str, Any]) -> list[Finding]:

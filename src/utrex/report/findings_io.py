@@ -14,6 +14,29 @@ CSV_COLUMNS = ["rule", "level", "severity", "line", "record_type", "fields", "va
                "student_number", "ssid", "message", "record_key"]
 
 
+def cap_per_rule(summary: dict[str, Any], findings: pl.DataFrame, limit: int
+                 ) -> tuple[dict[str, Any], pl.DataFrame]:
+    """At most `limit` findings of each rule (the first in file order), and a summary that says so.
+
+    The summary's counts (errors, warnings, findings_by_rule) stay those of every finding, so the exit
+    status does not change; `capped` maps each cut rule to its total and a note states the cut."""
+    summary = {**summary, "max_per_rule": limit, "capped": {}}
+    if findings.height == 0:
+        return summary, findings
+    totals = findings.group_by("rule").len()
+    over = {r: int(n) for r, n in totals.filter(pl.col("len") > limit).sort("rule").iter_rows()}
+    if not over:
+        return summary, findings
+    kept = findings.filter(pl.int_range(pl.len()).over("rule") < limit)
+    summary["capped"] = over
+    summary["notes"] = [*summary.get("notes", []), *(capped_line(r, n, limit) for r, n in over.items())]
+    return summary, kept
+
+
+def capped_line(rule: str, total: int, limit: int) -> str:
+    return f"{rule}: {total:,} findings, {limit:,} shown (--max-per-rule {limit})"
+
+
 def to_json(summary: dict[str, Any], findings: pl.DataFrame) -> str:
     return json.dumps({"summary": summary, "findings": fnd.to_dicts(findings)}, indent=1, default=str)
 
@@ -38,8 +61,10 @@ def to_text(summary: dict[str, Any], findings: pl.DataFrame, first: int = 20) ->
     if s["findings_by_rule"]:
         out.append("")
         out.append("Findings by rule:")
+        capped = s.get("capped") or {}
         for rule, d in sorted(s["findings_by_rule"].items(), key=lambda kv: (-kv[1]["count"], kv[0])):
-            out.append(f"  {d['count']:>9,}  {d['severity']:<7}  {rule}")
+            shown = f"  ({s['max_per_rule']:,} shown)" if rule in capped else ""
+            out.append(f"  {d['count']:>9,}  {d['severity']:<7}  {rule}{shown}")
     if findings.height:
         out.append("")
         out.append(f"First {min(first, findings.height)} finding(s):")

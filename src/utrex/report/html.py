@@ -44,7 +44,8 @@ def render_html(summary: dict[str, Any], findings: pl.DataFrame, *, per_rule: in
     df = with_record_columns(findings)
     s = summary or {}
     school_year = _int(s.get("school_year"))
-    rules = _rule_sections(df, per_rule, max_rows, school_year)
+    capped = {str(k): int(v) for k, v in (s.get("capped") or {}).items()}
+    rules = _rule_sections(df, per_rule, max_rows, school_year, capped)
     totals = _totals(df, s)
     page_title = title or f"Validation report: {s.get('file', 'file')}"
     return environment().get_template("findings.html.j2").render(
@@ -99,6 +100,9 @@ def _totals(df: pl.DataFrame, s: dict[str, Any]) -> dict[str, int]:
         "schools": df["school"].drop_nulls().n_unique(),
         "students": int(students),
         "records": _int(s.get("records")) or 0,
+        # with --max-per-rule the frame holds only some findings; the summary counted them all
+        **({"findings": int(s["errors"]) + int(s["warnings"]), "errors": int(s["errors"]),
+            "warnings": int(s["warnings"])} if s.get("capped") and "errors" in s and "warnings" in s else {}),
     }
 
 
@@ -131,11 +135,14 @@ def _bars(items: list[tuple[str, str, int, int]], limit: int, kind: str) -> dict
     }
 
 
-def _rule_sections(df: pl.DataFrame, per_rule: int, max_rows: int, school_year: int | None) -> list[dict[str, Any]]:
+def _rule_sections(df: pl.DataFrame, per_rule: int, max_rows: int, school_year: int | None,
+                   capped: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    capped = capped or {}
     if df.height == 0:
         return []
     counts = df.group_by("rule").agg(pl.len().alias("n"), pl.col("severity").first().alias("severity"))
-    order = sorted(counts.iter_rows(), key=lambda t: (t[2] != "error", -t[1], t[0]))
+    order = sorted(((r, capped.get(r, n), sev) for r, n, sev in counts.iter_rows()),
+                   key=lambda t: (t[2] != "error", -t[1], t[0]))
     heads = (df.sort(["rule", "line"], nulls_last=False).group_by("rule", maintain_order=True).head(per_rule)
              .partition_by("rule", as_dict=True))
     budget = max_rows
@@ -148,6 +155,7 @@ def _rule_sections(df: pl.DataFrame, per_rule: int, max_rows: int, school_year: 
         info = rule_info(rule_id)
         sections.append({
             "id": rule_id, "severity": sev or info.severity, "count": n, "shown": rows.height,
+            "capped": rule_id in capped,
             "title": info.title, "message": info.message, "description": info.description,
             "citation": info.citation, "level": info.level,
             "spec": [f for f in (spec_field(info.record_type, fid, school_year) for fid in info.fields) if f],

@@ -158,7 +158,9 @@ def _summary_sheet(wb: xlsxwriter.Workbook, fmt: dict[str, Any], summary: dict[s
     if df.height:
         by_rule = (df.group_by("rule", "severity", "_sheet").len()
                    .sort(["len", "rule"], descending=[True, False]))
+        capped = s.get("capped") or {}
         for rule, sev, sheet, count in by_rule.iter_rows():
+            count = int(capped.get(rule, count))  # with --max-per-rule: every finding, not the rows shown
             r += 1
             info = rule_info(rule)
             ws.write_string(r, 0, rule)

@@ -47,11 +47,12 @@ def _time_of_day(h: Hasher, lea: int, year: int, period: Period) -> str:
 def generate_lea(output: Path, *, ref: Reference, lea: str, students: int, period: Period, school_year: int,
                  seed: int, defects: float = 0.0, transfers_in: dict[str, np.ndarray] | None = None,
                  destinations: list[tuple[str, bool, set[int]]] | None = None,
-                 ssid_locations: bool = False) -> Written:
+                 ssid_locations: bool = False, file_defect: int | None = None) -> Written:
     """Write one LEA's update to `output` (and `<output>.defects.json` when `defects` > 0).
 
     State mode passes the students arriving from other LEAs, the other LEAs as destinations, and
-    `ssid_locations` (defects are checked as if every student's SSID had a location row, as they will)."""
+    `ssid_locations` (defects are checked as if every student's SSID had a location row, as they will)
+    and `file_defect`, which of the whole-file defects this file carries (see defects.FILE_ACTIONS)."""
     started = time.perf_counter()
     h = Hasher(seed)
     spec = spec_for(school_year)
@@ -63,7 +64,7 @@ def generate_lea(output: Path, *, ref: Reference, lea: str, students: int, perio
     if defects > 0:
         checked = ref
         if ssid_locations:  # state mode: the state's ssids.csv will hold every student of this file
-            checked = replace(ref, ssids={str(s): ({info.number}, True) for s in builder.ident["ssid"].tolist()})
+            checked = replace(ref, ssids={str(s): ({info.number}, True) for s in builder.ssids().tolist()})
         ctx = Context(spec=spec, school_year=school_year, period=period, as_of=update.as_of, lea_number=info.number,
                       reference=checked)
         planter = Planter(defects, period, seed * 100 + info.num, Verifier(ctx))
@@ -71,23 +72,40 @@ def generate_lea(output: Path, *, ref: Reference, lea: str, students: int, perio
 
     di = builder.di()
     di_plain = di.lines()[0]
-    di_plant = planter.di_plant() if planter else None
-    if di_plant is not None:
-        di.override(0, di_plant.overrides)
-        di_plant.line = 1
-        planter.planted.append(di_plant)  # type: ignore[union-attr]
+    whole = planter.file_plant(file_defect, di_plain) if planter else None
+    action = whole.action if whole is not None else ""
+    if whole is not None and not action:
+        di.override(0, whole.overrides)
+    if whole is not None:
+        whole.line = {"": 1, "FILE.di_first": 1, "FILE.sc_after_di": 2}.get(action)  # type: ignore[assignment]
+        planter.planted.append(whole)  # type: ignore[union-attr]
     pending: list[bytes] = di.lines()
     line_no = 2
+    if action in ("FILE.di_first", "FILE.sc_after_di"):
+        line_no = 3  # one line inserted above the first school
+    # the last record type this update requires (AM; S2 in December) or, for I1 without I2, every I2
+    left_out = {"FILE.required_record_type": spec.required_record_types.get(period, ("AM",))[-1],
+                "FILE.i1_without_i2": "I2"}.get(action)
     lf_done = not (planter and planter.active and any(r.id == "FILE.lf_terminator" for r in _file_rules()))
     output.parent.mkdir(parents=True, exist_ok=True)
     with open(output, "wb") as fh:
         for si in range(len(info.schools)):
             block = builder.school(si)
+            if left_out:
+                block.parts = [p for p in block.parts if p.code != left_out]
             plants: list[Plant] = []
             if planter and planter.active:
                 plants = planter.plan(block, {i: p.plantable for i, p in enumerate(block.parts)
                                               if p.plantable is not None})
             lines = assemble(block, plants, di_plain, line_no)
+            if si == 0 and action == "FILE.di_first":
+                pending.insert(0, lines[0])  # the first SC, again, on line 1
+                out.by_type["SC"] = out.by_type.get("SC", 0) + 1
+            elif si == 0 and action == "FILE.sc_after_di":
+                pending.append(lines[1] if len(lines) > 1 else lines[0])
+                copied = pending[-1][:2].decode("latin-1")
+                out.by_type[copied] = out.by_type.get(copied, 0) + 1
+                planter.planted.append(Plant(-1, 0, "FILE.no_school", "FILE", None, line=2))  # type: ignore[union-attr]
             if not lf_done and len(lines) > 2:
                 j = 1 + int(h.below("lf.line", len(lines) - 1, seed, si))
                 lines[j] = lines[j][:-2] + b"\n"
@@ -99,6 +117,11 @@ def generate_lea(output: Path, *, ref: Reference, lea: str, students: int, perio
             fh.write(b"".join(pending))
             pending = lines
             line_no += len(lines)
+        extra_sc = planter.trailing_sc(info.number, line_no) if planter else None
+        if extra_sc is not None:
+            pending.append(extra_sc)
+            line_no += 1
+            out.by_type["SC"] = out.by_type.get("SC", 0) + 1
         if pending and planter and planter.active and any(r.id == "FILE.missing_terminator" for r in _file_rules()):
             pending[-1] = pending[-1].rstrip(b"\r\n")
             planter.planted.append(Plant(-1, 0, "FILE.missing_terminator", "FILE", None, line=line_no - 1))
@@ -109,7 +132,7 @@ def generate_lea(output: Path, *, ref: Reference, lea: str, students: int, perio
         sidecar = Path(str(output) + ".defects.json")
         sidecar.write_text(json.dumps(planter.sidecar(str(output)), indent=1) + "\n")
         out.defects = len(planter.planted)
-    out.people = {"pid": builder.people["pid"], "ssid": builder.ident["ssid"]}
+    out.people = {"pid": builder.people["pid"], "ssid": builder.ssids()}
     out.transfers_out = plan.transfers_out
     out.seconds = time.perf_counter() - started
     return out

@@ -19,8 +19,10 @@ from ..engine.context import Context
 from ..engine.rules import registry
 from ..engine.rules.model import Rule
 from ..engine.runner import RuleRunner
-from ..spec import Period
-from ..testing import apply_overrides
+from ..spec import Kind, Period
+from ..spec.render import render
+from ..spec.samples_2013 import BASE
+from ..testing import apply_overrides, record
 from .records import Block, Plant
 
 # parser-level structure rules planted by changing a whole line: rule id -> (action, record type shown)
@@ -29,23 +31,33 @@ LINE_ACTIONS = {
     "FILE.unknown_record_type": ("unknown", "FILE"),
     "FILE.invalid_character": ("invalid", "FILE"),
     "FILE.di_repeated": ("di", "DI"),
+    "ES.record_id.window": ("es", "ES"),
+    "ES.record_id.discontinued": ("es", "ES"),
 }
 ONCE_PER_FILE = ("FILE.lf_terminator", "FILE.missing_terminator")
 # DI fields the validator reads its context from: a defect there would change how every record is read
 DI_CONTEXT = {"lea_number", "school_year", "which_month", "sisasofdate"}
 
-NOT_PLANTABLE = {
-    "FILE.di_first": "needs a record before the DI: the file would have no DI on line 1, not one bad record",
-    "FILE.sc_after_di": "needs the first SC moved: the records of the first school would lose their school",
-    "FILE.required_record_type": "a whole record type missing from the file: no line to point at",
-    "FILE.i1_without_i2": "every I2 of the file removed: no line to point at",
-    "FILE.no_school": "a record before any SC: has no example (it cannot be a changed record in place)",
-    "ES.*": "the generator writes no ES records (replaced by resident status X from October 2012)",
-    "DI.* (context fields)": "lea_number, school_year, which_month and sisasofdate set how the whole file is "
-                             "read; only DI examples on other fields are planted, once per file",
-    "SC.* (school_number)": "the SC's school number is the school of every record below it",
-    "examples with di/sc/as_of": "they need another DI, SC or 'today' than the file's",
+# Whole-file defects: a file has one DI, one first line, one set of record types, so each file carries one
+# of these (chosen by the seed; in state mode LEA by LEA, so a state covers them all). A DI example on a
+# field the whole file is read by (DI_CONTEXT) changes how every record is read: such a file carries no
+# record-level defects beside it.
+FILE_ACTIONS = {
+    "FILE.di_first": "a copy of the first SC written before the DI",
+    "FILE.sc_after_di": "a copy of a record of the first school written between the DI and the first SC "
+                        "(also FILE.no_school on that line)",
+    "FILE.required_record_type": "every AM record left out (AM is required in every update)",
+    "FILE.i1_without_i2": "every I2 record left out",
 }
+# ES records are accepted only July 15 - October 15 up to October 2012: in other updates an ES line is the defect
+ES_LINE_RULES = ("ES.record_id.window", "ES.record_id.discontinued")
+
+NOT_PLANTABLE = {
+    "DI.sisasofdate.after_as_of": "compares the DI with the validation run's --as-of, not with the file",
+    "DI.which_month.period": "compares the DI with the validation run's --period, not with the file",
+}
+# An SC's school number is the school of every record below it: a changed one would move a whole school,
+# so SC school-number examples go on one extra SC at the end of the file, with no records under it.
 
 
 class Verifier:
@@ -97,6 +109,11 @@ class Verifier:
         return out
 
 
+def _fields(code: str, line: bytes, ctx: Context) -> dict[str, str]:
+    text = line.rstrip(b"\r\n").decode("latin-1")
+    return {f.id: text[f.offset:f.offset + f.width].rstrip() for f in ctx.spec.layout(code).fields}
+
+
 def _nth(parts: list[tuple[int, np.ndarray]], n: int) -> tuple[int, int]:
     """The n-th free record over a type's parts: (part index, row)."""
     for part_index, rows in parts:
@@ -107,14 +124,13 @@ def _nth(parts: list[tuple[int, np.ndarray]], n: int) -> tuple[int, int]:
 
 
 def _eligible(rule: Rule, period: Period) -> bool:
-    """An example for this file's period; one without a period (written for October) is tried in every
-    period, since each planted record is verified against its rule in the file's own context."""
+    """A record example is tried in every period: each planted record is verified against its rule in the
+    file's own context (an example written for October often breaks other updates too). DI examples are
+    not verified record by record (the DI sets the context), so they keep to their own period."""
     if not rule.examples:
         return False
     ex = rule.examples[0]
-    if ex.di or ex.sc or ex.as_of:
-        return False
-    return ex.period is None or ex.period == period.value
+    return rule.record_type != "DI" or ex.period is None or ex.period == period.value
 
 
 @dataclass
@@ -127,6 +143,7 @@ class Planter:
     verifier: Verifier | None = None
     rules: list[Rule] = field(default_factory=list)
     di_rules: list[Rule] = field(default_factory=list)
+    sc_rules: list[Rule] = field(default_factory=list)  # on the school number: an extra SC at the end
     position: int = 0
     carry: float = 0.0
     planted: list[Plant] = field(default_factory=list)
@@ -137,17 +154,19 @@ class Planter:
     def __post_init__(self) -> None:
         reg = registry()
         for r in reg.all():
-            if r.record_type == "DI":
-                if r.check is not None and _eligible(r, self.period) \
-                        and not set(r.examples[0].breaks) & DI_CONTEXT:
-                    self.di_rules.append(r)
-            elif r.record_type == "ES":
+            if r.id in NOT_PLANTABLE:
                 continue
-            elif r.check is None:
-                if r.id in LINE_ACTIONS:
+            if r.record_type == "DI":
+                if r.check is not None and _eligible(r, self.period):
+                    self.di_rules.append(r)
+            elif r.id in FILE_ACTIONS:
+                self.di_rules.append(r)
+            elif r.check is None or r.id in ES_LINE_RULES:
+                if r.id in LINE_ACTIONS and self._es_line_defect(r):
                     self.rules.append(r)
             elif _eligible(r, self.period):
                 if r.record_type == "SC" and "school_number" in r.examples[0].breaks:
+                    self.sc_rules.append(r)
                     continue
                 self.rules.append(r)
         self.rules.sort(key=lambda r: r.id)
@@ -155,15 +174,67 @@ class Planter:
         if self.rules:
             self.position = int(self.rng.integers(len(self.rules)))
 
+    def _localised(self, breaks: dict[str, str], code: str, block: Block) -> dict[str, str]:
+        """An example is written against the specification's sample (LEA 14, school 790): where it gives
+        those very numbers it means "this record's own LEA or school", in a synthetic file others."""
+        if self.verifier is None:
+            return dict(breaks)
+        ctx = self.verifier.ctx
+        kinds = {f.id: f.kind for f in ctx.spec.layout(code).fields}
+        own = {Kind.LEA: (BASE["SC"]["lea_number"], ctx.lea_number),
+               Kind.SCHOOL: (BASE["SC"]["school_number"], block.school.number)}
+        out = {}
+        for k, v in breaks.items():
+            sample, mine = own.get(kinds.get(k), (None, v))  # type: ignore[arg-type]
+            out[k] = mine if v == sample else v
+        return out
+
+    def trailing_sc(self, lea: str, line: int) -> bytes | None:
+        """An extra SC after the last school carrying one school-number example (cycled by the seed)."""
+        if not self.active or not self.sc_rules:
+            return None
+        r = sorted(self.sc_rules, key=lambda r: r.id)[int(self.rng.integers(len(self.sc_rules)))]
+        self.planted.append(Plant(-1, 0, r.id, "SC", r.fields[0] if r.fields else None, line=line))
+        return (record("SC", {"lea_number": lea, **r.examples[0].breaks}) + "\r\n").encode("ascii")
+
+    def _es_line_defect(self, r: Rule) -> bool:
+        """An ES line is a defect only where the verifier's context rejects ES records."""
+        if r.id not in ES_LINE_RULES:
+            return True
+        if self.verifier is None:
+            return False
+        from ..engine.rules.es import after_cutoff, outside_window
+
+        ctx = self.verifier.ctx
+        return after_cutoff(ctx) if r.id.endswith("discontinued") else outside_window(ctx)
+
     @property
     def active(self) -> bool:
         return self.rate > 0 and bool(self.rules)
 
-    def di_plant(self) -> Plant | None:
+    def file_plant(self, pick: int | None = None, di_line: bytes | None = None) -> Plant | None:
+        """The file's one whole-file defect: a DI example or a FILE action (`pick` cycles them; default:
+        by the seed). Planting a DI context field stops record-level planting (see FILE_ACTIONS)."""
         if not self.rate or not self.di_rules:
             return None
-        r = self.di_rules[int(self.rng.integers(len(self.di_rules)))]
-        return Plant(-1, 0, r.id, "DI", r.fields[0] if r.fields else None, dict(r.examples[0].breaks))
+        rules = sorted(self.di_rules, key=lambda r: r.id)
+        if pick is None:  # one LEA's file: keep its record-level defects (no DI field the file is read by)
+            rules = [r for r in rules if r.id in FILE_ACTIONS or not set(r.examples[0].breaks) & DI_CONTEXT]
+        start = int(self.rng.integers(len(rules))) if pick is None else pick
+        for step in range(len(rules)):  # the next one that breaks this file's DI
+            r = rules[(start + step) % len(rules)]
+            if r.id in FILE_ACTIONS or di_line is None or self.verifier is None:
+                break
+            body = render(self.verifier.ctx.spec.layout("DI"), {**_fields("DI", di_line, self.verifier.ctx),
+                                                                **r.examples[0].breaks})
+            if self.verifier.fires([("DI", body.encode("latin-1"), r, "")])[0]:
+                break
+        if r.id in FILE_ACTIONS:
+            return Plant(-1, 0, r.id, "FILE", r.fields[0] if r.fields else None, {}, r.id)
+        breaks = dict(r.examples[0].breaks)
+        if set(breaks) & DI_CONTEXT:
+            self.rules = []
+        return Plant(-1, 0, r.id, "DI", r.fields[0] if r.fields else None, breaks)
 
     def plan(self, block: Block, plantable: dict[int, np.ndarray]) -> list[Plant]:
         """Defects for one school; `plantable[k]` marks the records of part k that may take one."""
@@ -171,7 +242,7 @@ class Planter:
         target = self.carry + self.rate * n
         k = int(target)
         self.carry = target - k
-        if k == 0 or not self.rules:
+        if (k == 0 and not self.pending) or not self.rules:
             return []
         free: dict[str, list[tuple[int, np.ndarray]]] = {}
         for i, part in enumerate(block.parts):
@@ -187,7 +258,7 @@ class Planter:
 
         def take(rule: Rule) -> Plant | None:
             code = rule.record_type
-            if code == "FILE":
+            if code == "FILE" or rule.id in ES_LINE_RULES:  # a whole line replaced: any student-level record
                 pool = [c for c in free if c not in ("DI", "SC") and room(c)]
                 if not pool:
                     return None
@@ -198,20 +269,24 @@ class Planter:
             used[code] += 1
             ex = rule.examples[0] if rule.examples else None
             action, shown = LINE_ACTIONS.get(rule.id, ("", code))
-            return Plant(part_index, row, rule.id, shown, rule.fields[0] if rule.fields else None,
-                         dict(ex.breaks) if ex and rule.check is not None else {}, action)
+            breaks = self._localised(ex.breaks, code, block) if ex and rule.check is not None else {}
+            return Plant(part_index, row, rule.id, shown, rule.fields[0] if rule.fields else None, breaks, action)
 
         out: list[Plant] = []
+        taken: list[Rule] = []
         for _attempt in range(4):
             batch: list[Plant] = []
             # rules whose record type was missing in earlier schools go first, then the cycle goes on
-            for rule in list(self.pending):
-                if len(out) + len(batch) >= k:
-                    break
+            # (beyond the school's share: their record types are rare, S3 or ES, and they would wait forever)
+            for j in self.rng.permutation(len(self.pending)).tolist():  # no rule starves behind others
+                rule = self.pending[j]
                 got = take(rule)
                 if got is not None:
                     batch.append(got)
-                    self.pending.remove(rule)
+                    taken.append(rule)
+            for rule in taken:
+                self.pending.remove(rule)
+            taken.clear()
             steps = 0
             while len(out) + len(batch) < k and steps < len(self.rules):
                 rule = self.rules[self.position % len(self.rules)]
@@ -264,6 +339,6 @@ class Planter:
         return {
             "file": file,
             "defects": [{"line": p.line, "rule": p.rule, "field": p.field, "record_type": p.record_type}
-                        for p in sorted(self.planted, key=lambda p: p.line)],
+                        for p in sorted(self.planted, key=lambda p: (p.line is None, p.line or 0))],
             "not_planted": sorted(r for r in self.failed if r not in self.worked),
         }

@@ -381,15 +381,18 @@ def make_plan(h: Hasher, info: LeaInfo, school_year: int, students: int,
     return Plan(info, Y, people, rows, transfers_out)
 
 
-def previous_seniors(h: Hasher, info: LeaInfo, school_year: int, students: int) -> dict[str, np.ndarray]:
+def previous_seniors(h: Hasher, info: LeaInfo, school_year: int, students: int,
+                     es: bool = False) -> dict[str, np.ndarray]:
     """Last year's seniors whose completion status changed over the summer (Graduation Pending to a
-    diploma): reported in the October update as resident status X records."""
+    diploma): reported in the October update as resident status X records; with `es`, the others
+    whose status an Exit Status Change (ES) record updates (until October 2012)."""
     sizes = cohort_sizes(info, students)
     n12 = int(sizes[13])
     rank = np.arange(n12)
     cohort = np.full(n12, school_year - 1)
     pid = make_pid(info.num, cohort, rank)
-    pick = h.u("gp.update", pid) < 0.015
+    u = h.u("gp.update", pid)
+    pick = (u >= 0.015) & (u < 0.115) if es else u < 0.015
     pid, rank, cohort = pid[pick], rank[pick], cohort[pick]
     grade = np.full(pid.size, 12)
     school = _place(h, info, pid, grade)

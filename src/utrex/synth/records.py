@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..engine.rules.es import LAST_SCHOOL_YEAR as ES_LAST_SCHOOL_YEAR
 from ..equivalence import equivalent_days
 from ..reference.model import Reference
 from ..spec import Period, Specification
-from ..testing import apply_overrides
+from ..testing import apply_overrides, record
 from .calendar import NO_DATE, WHICH_MONTH, dnum
 from .fixed import Sheet, ident_bytes, table
 from .hashing import Hasher
@@ -38,7 +39,7 @@ from .plan import (
 from .traits import ENV_K12, ENV_PK, TRIBES, reading, traits
 
 ROW_X = 6  # last year's senior with an updated completion status (resident status X, October only)
-GROUP_SC, GROUP_AC, GROUP_STUDENT, GROUP_INCIDENT = range(4)
+GROUP_SC, GROUP_AC, GROUP_STUDENT, GROUP_INCIDENT, GROUP_ES = range(5)
 TYPE_RANK = {"S1": 0, "S2": 1, "S3": 2, "AM": 3}
 EXIT_TABLE = table(list(EXIT_CODES), 2)
 GRADE_TABLE = table(["PK"] + [f"{g:02d}" for g in range(13)], 2)
@@ -130,8 +131,11 @@ class LeaBuilder:
         self.A = update.day
         people = dict(plan.people)
         rows = dict(plan.rows)
+        self.es: dict[str, np.ndarray] | None = None
         if update.period == Period.OCTOBER:  # resident status X: last year's seniors, a completion update
             prev = previous_seniors(h, self.info, self.year, students)
+            if self.year <= ES_LAST_SCHOOL_YEAR:  # until October 2012 others came as ES records
+                self.es = previous_seniors(h, self.info, self.year, students, es=True)
             m = prev["pid"].size
             first = people["pid"].size
             for k, v in (("pid", prev["pid"]), ("grade", prev["grade"]), ("sn", prev["sn"]),
@@ -270,7 +274,38 @@ class LeaBuilder:
         inc = self._incidents(si, s, idx)
         if inc is not None:
             block.parts.extend(inc)
+        es = self._es(si)
+        if es is not None:
+            block.parts.append(Part("ES", es, key(GROUP_ES, 0, 0, np.arange(es.n))))
         return block
+
+    def ssids(self) -> np.ndarray:
+        """Every SSID this LEA's file names (enrolled students and ES records)."""
+        if self.es is None:
+            return self.ident["ssid"]
+        return np.concatenate([self.ident["ssid"], identity(self.h, self.es["pid"])["ssid"]])
+
+    def _es(self, si: int) -> Sheet | None:
+        """Exit Status Change records: last year's seniors of this school whose status changed over the
+        summer, sent as ES records (accepted until the October 2012 update; no S1 for them)."""
+        if self.es is None:
+            return None
+        at = np.flatnonzero(self.es["school"] == si)
+        if not at.size:
+            return None
+        pid = self.es["pid"][at]
+        ident = identity(self.h, pid)
+        sh = Sheet(self.spec.layout("ES"), at.size)
+        sh.text("student_number", ident_bytes(self.es["sn"][at], 10))
+        sh.text("last_name", ident["last_name"])
+        sh.text("first_name", ident["first_name"])
+        sh.date("birth_date", ident["birth"])
+        sh.text("gender", ident["gender"])
+        status = np.array([b"GR", b"GG", b"CT", b"GC"], dtype="S2")
+        sh.text("updated_status", status[self.h.choice("es.status", [0.8, 0.1, 0.05, 0.05], pid)])
+        sh.text("ssid", ident_bytes(ident["ssid"], 10))
+        sh.text("lea_number", self.info.number)
+        return sh
 
     def _row_view(self, s: SchoolInfo, vis: np.ndarray) -> dict[str, np.ndarray]:
         rows, A, cal = self.rows, self.A, s.calendar
@@ -888,7 +923,7 @@ class Plant:
     record_type: str
     field: str | None
     overrides: dict[str, str] = field(default_factory=dict)
-    action: str = ""  # line-level: blank, unknown, invalid, di
+    action: str = ""  # line-level: blank, unknown, invalid, di, es
     line: int = 0  # 1-based line in the file, once placed
 
 
@@ -915,6 +950,8 @@ def assemble(block: Block, plants: list[Plant], di_line: bytes, first_line: int)
             body = body[:-1] + b"\xe9"
         elif pl.action == "di":
             body = di_line[:-2]
+        elif pl.action == "es":  # an ES record where the update accepts none (the specification's sample)
+            body = record("ES", {"lea_number": di_line[3:5].decode()}).encode("ascii")
         lines[i] = body + b"\r\n"
     order = np.argsort(np.concatenate(keys), kind="stable")
     position = np.empty(order.size, dtype=np.int64)

@@ -82,12 +82,13 @@ def generate_state(folder: Path, *, ref: Reference, lea: str, leas: int, student
     with open(ref_dir / "ssids.csv", "w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["ssid", "lea_number", "active"])
-        for n in chosen:
+        for i, n in enumerate(chosen):
             parts = arriving[n]
             tin = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else None
             written = generate_lea(folder / f"lea{n}-{period.value}.txt", ref=ref, lea=n, students=students,
                                    period=period, school_year=school_year, seed=seed, defects=defects,
-                                   transfers_in=tin, destinations=destinations(n), ssid_locations=True)
+                                   transfers_in=tin, destinations=destinations(n), ssid_locations=True,
+                                   file_defect=seed + i)  # LEA by LEA through the whole-file defects
             done.files.append(written)
             for s in np.unique(written.people["ssid"]).tolist():
                 w.writerow([s, n, "Y"])
