@@ -21,11 +21,7 @@ from .common import WARNING, fex, rule2
 from .model import Rule
 
 IDENTITY = ["last_name", "first_name", "birth_date", "gender", "ssid"]
-FAR = pl.lit(99991231).cast(pl.Int64)  # an open enrollment (no exit date) runs to the end of time
-
-
-def _trimmed(c: str) -> pl.Expr:
-    return pl.col(c).str.strip_chars(" ")
+_trimmed = E.stripped
 
 
 def _person() -> pl.Expr:
@@ -76,18 +72,26 @@ def _enrollments(t: Tables) -> pl.LazyFrame:
             .filter(pl.col("_entry").is_not_null()))
 
 
-def enrollment_overlap(t: Tables, ctx: Context) -> pl.LazyFrame:
-    """Each enrollment against the one before it (by entry date) of the student in the school: the next entry
-    must come at least a day after the previous exit."""
+def _after_previous(e: pl.LazyFrame, strict: bool, *carry: str) -> pl.LazyFrame:
+    """Each enrollment (`_entry`, `_exit`) against the one before it by entry date of the student in the school:
+    kept where it starts before the previous one ended (`strict`: or on its exit date) or that one is open.
+    `carry` columns of the previous enrollment come along as `prev_<name>`; `prev_line` always does."""
     keys = ["_k_school", "_k_student"]
-    e = _enrollments(t).sort([*keys, "_entry", "_line"])
-    return (e.with_columns(pl.col("_exit").shift(1).over(keys).alias("_prev_exit"),
-                           pl.col("_line").shift(1).over(keys).alias("prev_line"),
-                           pl.col("exit_date").shift(1).over(keys).alias("prev_exit"),
-                           pl.col("_line").rank("ordinal").over(keys).alias("_n"))
-            .filter((pl.col("_n") > 1) & (pl.col("_prev_exit").is_null() | (pl.col("_prev_exit") >= pl.col("_entry"))))
-            .with_columns(pl.when(pl.col("prev_exit").str.strip_chars(" ") == "").then(pl.lit("(none: still enrolled)"))
-                          .otherwise(pl.col("prev_exit")).alias("prev_exit")))
+    prev_exit = pl.col("_exit").shift(1).over(keys)
+    meets = prev_exit >= pl.col("_entry") if strict else prev_exit > pl.col("_entry")
+    return (e.sort([*keys, "_entry", "_line"])
+            .with_columns(meets.alias("_meets"), prev_exit.is_null().alias("_open"),
+                          pl.col("_line").shift(1).over(keys).alias("prev_line"),
+                          *[pl.col(c).shift(1).over(keys).alias(f"prev_{c}") for c in carry],
+                          pl.col("_line").rank("ordinal").over(keys).alias("_n"))
+            .filter((pl.col("_n") > 1) & (pl.col("_open") | pl.col("_meets"))))
+
+
+def enrollment_overlap(t: Tables, ctx: Context) -> pl.LazyFrame:
+    """The next entry in a school must come at least a day after the previous exit."""
+    return (_after_previous(_enrollments(t), True, "exit_date")
+            .with_columns(pl.when(pl.col("prev_exit_date").str.strip_chars(" ") == "")
+                          .then(pl.lit("(none: still enrolled)")).otherwise(pl.col("prev_exit_date")).alias("prev_exit")))
 
 
 def schools_of_record_overlap(t: Tables, ctx: Context) -> pl.LazyFrame:
@@ -111,14 +115,10 @@ def schools_of_record_overlap(t: Tables, ctx: Context) -> pl.LazyFrame:
 def yic_overlap(t: Tables, ctx: Context) -> pl.LazyFrame:
     """Only one S3 active at a time; the YIC exit date is the day after the last day, so a new S3 may start
     on it."""
-    keys = ["_k_school", "_k_student"]
     e = (t.get("S3").with_columns(pl.col("yic_entry_date__date").alias("_entry"),
                                   pl.col("yic_exit_date__date").alias("_exit"))
-         .filter(pl.col("_entry").is_not_null()).sort([*keys, "_entry", "_line"]))
-    return (e.with_columns(pl.col("_exit").shift(1).over(keys).alias("_prev_exit"),
-                           pl.col("_line").shift(1).over(keys).alias("prev_line"),
-                           pl.col("_line").rank("ordinal").over(keys).alias("_n"))
-            .filter((pl.col("_n") > 1) & (pl.col("_prev_exit").is_null() | (pl.col("_prev_exit") > pl.col("_entry")))))
+         .filter(pl.col("_entry").is_not_null()))
+    return _after_previous(e, False)
 
 
 def _s1(**kw: str) -> tuple[str, dict[str, str]]:
