@@ -72,7 +72,7 @@ def generate_lea(output: Path, *, ref: Reference, lea: str, students: int, perio
 
     di = builder.di()
     di_plain = di.lines()[0]
-    whole = planter.file_plant(file_defect, di_plain) if planter else None
+    whole = planter.file_plant(file_defect, di) if planter else None
     action = whole.action if whole is not None else ""
     if whole is not None and not action:
         di.override(0, whole.overrides)

@@ -20,9 +20,9 @@ from ..engine.rules import registry
 from ..engine.rules.model import Rule
 from ..engine.runner import RuleRunner
 from ..spec import Kind, Period
-from ..spec.render import render
 from ..spec.samples_2013 import BASE
-from ..testing import apply_overrides, record
+from ..testing import record
+from .fixed import Sheet
 from .records import Block, Plant
 
 # parser-level structure rules planted by changing a whole line: rule id -> (action, record type shown)
@@ -51,6 +51,7 @@ FILE_ACTIONS = {
 }
 # ES records are accepted only July 15 - October 15 up to October 2012: in other updates an ES line is the defect
 ES_LINE_RULES = ("ES.record_id.window", "ES.record_id.discontinued")
+ES_LINE = record("ES")  # the specification's sample ES record
 
 NOT_PLANTABLE = {
     "DI.sisasofdate.after_as_of": "compares the DI with the validation run's --as-of, not with the file",
@@ -109,11 +110,6 @@ class Verifier:
         return out
 
 
-def _fields(code: str, line: bytes, ctx: Context) -> dict[str, str]:
-    text = line.rstrip(b"\r\n").decode("latin-1")
-    return {f.id: text[f.offset:f.offset + f.width].rstrip() for f in ctx.spec.layout(code).fields}
-
-
 def _nth(parts: list[tuple[int, np.ndarray]], n: int) -> tuple[int, int]:
     """The n-th free record over a type's parts: (part index, row)."""
     for part_index, rows in parts:
@@ -161,9 +157,11 @@ class Planter:
                     self.di_rules.append(r)
             elif r.id in FILE_ACTIONS:
                 self.di_rules.append(r)
-            elif r.check is None or r.id in ES_LINE_RULES:
-                if r.id in LINE_ACTIONS and self._es_line_defect(r):
+            elif r.id in LINE_ACTIONS:
+                if r.check is None or self._breaks_line(r):
                     self.rules.append(r)
+            elif r.check is None:
+                continue
             elif _eligible(r, self.period):
                 if r.record_type == "SC" and "school_number" in r.examples[0].breaks:
                     self.sc_rules.append(r)
@@ -197,22 +195,17 @@ class Planter:
         self.planted.append(Plant(-1, 0, r.id, "SC", r.fields[0] if r.fields else None, line=line))
         return (record("SC", {"lea_number": lea, **r.examples[0].breaks}) + "\r\n").encode("ascii")
 
-    def _es_line_defect(self, r: Rule) -> bool:
-        """An ES line is a defect only where the verifier's context rejects ES records."""
-        if r.id not in ES_LINE_RULES:
-            return True
-        if self.verifier is None:
-            return False
-        from ..engine.rules.es import after_cutoff, outside_window
-
-        ctx = self.verifier.ctx
-        return after_cutoff(ctx) if r.id.endswith("discontinued") else outside_window(ctx)
+    def _breaks_line(self, r: Rule) -> bool:
+        """A whole-line defect with a check (an ES line) is planted only where the line breaks its rule in
+        this file's context (ES records are accepted in some updates)."""
+        line = ES_LINE.encode("ascii")
+        return self.verifier is not None and self.verifier.fires([(r.record_type, line, r, "")])[0]
 
     @property
     def active(self) -> bool:
         return self.rate > 0 and bool(self.rules)
 
-    def file_plant(self, pick: int | None = None, di_line: bytes | None = None) -> Plant | None:
+    def file_plant(self, pick: int | None = None, di: Sheet | None = None) -> Plant | None:
         """The file's one whole-file defect: a DI example or a FILE action (`pick` cycles them; default:
         by the seed). Planting a DI context field stops record-level planting (see FILE_ACTIONS)."""
         if not self.rate or not self.di_rules:
@@ -223,11 +216,9 @@ class Planter:
         start = int(self.rng.integers(len(rules))) if pick is None else pick
         for step in range(len(rules)):  # the next one that breaks this file's DI
             r = rules[(start + step) % len(rules)]
-            if r.id in FILE_ACTIONS or di_line is None or self.verifier is None:
+            if r.id in FILE_ACTIONS or di is None or self.verifier is None:
                 break
-            body = render(self.verifier.ctx.spec.layout("DI"), {**_fields("DI", di_line, self.verifier.ctx),
-                                                                **r.examples[0].breaks})
-            if self.verifier.fires([("DI", body.encode("latin-1"), r, "")])[0]:
+            if self.verifier.fires([("DI", di.overridden(0, r.examples[0].breaks), r, "")])[0]:
                 break
         if r.id in FILE_ACTIONS:
             return Plant(-1, 0, r.id, "FILE", r.fields[0] if r.fields else None, {}, r.id)
@@ -316,12 +307,7 @@ class Planter:
         checked = [p for p in batch if p.overrides]
         items = []
         for p in checked:
-            sheet = block.parts[p.part].sheet
-            saved = sheet.buf[p.row].copy()
-            sheet.override(p.row, p.overrides)
-            body = bytes(sheet.buf[p.row, : sheet.width])
-            sheet.buf[p.row] = saved
-            body = apply_overrides(body.decode("latin-1"), p.overrides).encode("latin-1")
+            body = block.parts[p.part].sheet.overridden(p.row, p.overrides)
             items.append((block.parts[p.part].code, body, reg.get(p.rule), block.school.number))
         ok = dict(zip(map(id, checked), self.verifier.fires(items), strict=True)) if items else {}
         kept = []

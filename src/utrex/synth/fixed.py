@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..spec import RecordLayout
+from ..testing import apply_overrides
 from .calendar import ymd
 
 _POW10 = np.array([10**k for k in range(19)], dtype=np.int64)
@@ -158,6 +159,15 @@ class Sheet:
                 continue
             off, w = self._region(fid)
             self.buf[row, off : off + w] = np.frombuffer(v[:w].ljust(w).encode("latin-1"), dtype=np.uint8)
+
+    def overridden(self, row: int, values: Mapping[str, str]) -> bytes:
+        """Record `row` with `values` set (and `__truncate__`/`__append__` applied), without its terminator;
+        the sheet itself is left unchanged."""
+        saved = self.buf[row].copy()
+        self.override(row, values)
+        body = bytes(self.buf[row, : self.width])
+        self.buf[row] = saved
+        return apply_overrides(body.decode("latin-1"), values).encode("latin-1")
 
     def lines(self) -> list[bytes]:
         if self.n == 0:

@@ -18,6 +18,9 @@ from .model import Example, FileExample, Level, Rule, Severity
 
 ERROR = Severity.ERROR
 WARNING = Severity.WARNING
+
+# a student of a school, as Level 2 matches records: school and student number as written (blanks trimmed)
+STUDENT = ["_k_school", "_k_student"]
 NAME_PATTERN = r"^[A-Za-z'\-][A-Za-z' \-]*$"
 ALNUM_PATTERN = r"^[A-Za-z0-9]+ *$"
 

@@ -19,11 +19,10 @@ from ...spec.layouts_2013 import AC, AM
 from ..context import Context
 from ..tables import Tables
 from . import expr as E
-from .common import WARNING, fex, rule2
+from .common import STUDENT, WARNING, fex, rule2
 from .l2_membership import s1_membership, self_contained_totals
 from .model import Rule
 
-STUDENT = ["_k_school", "_k_student"]
 CLASS = ["_k_school", "_course", "_period"]
 K5 = (0, 5)  # grades 00-05, grade 03 included (docs/spec-decisions.md, "The K-5 list that omits grade 03")
 HIGH_SCHOOL = (9, 12)

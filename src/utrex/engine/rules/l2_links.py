@@ -14,10 +14,8 @@ import polars as pl
 from ...spec.layouts_2013 import AM, I1, I2, S2, S3
 from ..context import Context
 from ..tables import Tables
-from .common import fex, rule2
+from .common import STUDENT, fex, rule2
 from .model import Rule
-
-STUDENT = ["_k_school", "_k_student"]
 
 
 def incident() -> pl.Expr:

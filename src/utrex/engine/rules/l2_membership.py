@@ -19,10 +19,9 @@ from ...spec.layouts_2013 import S1, S2, S3
 from ..context import Context
 from ..tables import Tables
 from . import expr as E
-from .common import WARNING, fex, rule2
+from .common import STUDENT, WARNING, fex, rule2
 from .model import Rule
 
-STUDENT = ["_k_school", "_k_student"]
 LIMIT = 180
 
 

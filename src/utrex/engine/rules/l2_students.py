@@ -17,7 +17,7 @@ from ...spec.layouts_2013 import S1, S3
 from ..context import Context
 from ..tables import Tables
 from . import expr as E
-from .common import WARNING, fex, rule2
+from .common import STUDENT, WARNING, fex, rule2
 from .model import Rule
 
 IDENTITY = ["last_name", "first_name", "birth_date", "gender", "ssid"]
@@ -48,7 +48,7 @@ def _identity_conflict(over: list[str]):  # noqa: ANN201 - a check2 callable
 def _in_other_school(t: Tables, ctx: Context) -> pl.LazyFrame:
     """Across schools: compared with the student number's first record in another school."""
     s1 = t.get("S1").with_columns(_person().alias("_person"))
-    firsts = (s1.sort("_line").group_by(["_k_school", "_k_student"], maintain_order=True)
+    firsts = (s1.sort("_line").group_by(STUDENT, maintain_order=True)
               .agg(pl.col("_line").first().alias("first_line"), pl.col("_person").first().alias("_first_person"),
                    pl.col("school_number").first().alias("first_school")))
     lea_first = firsts.sort("first_line").group_by("_k_student", maintain_order=True).agg(
@@ -76,7 +76,7 @@ def _after_previous(e: pl.LazyFrame, strict: bool, *carry: str) -> pl.LazyFrame:
     """Each enrollment (`_entry`, `_exit`) against the one before it by entry date of the student in the school:
     kept where it starts before the previous one ended (`strict`: or on its exit date) or that one is open.
     `carry` columns of the previous enrollment come along as `prev_<name>`; `prev_line` always does."""
-    keys = ["_k_school", "_k_student"]
+    keys = STUDENT
     prev_exit = pl.col("_exit").shift(1).over(keys)
     meets = prev_exit >= pl.col("_entry") if strict else prev_exit > pl.col("_entry")
     return (e.sort([*keys, "_entry", "_line"])
@@ -135,7 +135,7 @@ def rules() -> list[Rule]:
               "Student number '{student_number}' is already used in school {school_number} by another person "
               "(line {first_line}): {differences}. A repeated student number must be the same student "
               "(last name, first name, birth date, gender and SSID agree)",
-              f"{S1.section}: Student Number; multiple enrollments", _identity_conflict(["_k_school", "_k_student"]),
+              f"{S1.section}: Student Number; multiple enrollments", _identity_conflict(STUDENT),
               title="A student number is one person within a school", tags=["identity"],
               examples=[fex([_s1(**FIRST_CLOSED), _s1(**SECOND, first_name="JAMES")],
                             [_s1(**FIRST_CLOSED), _s1(**SECOND)], line=4)]),
