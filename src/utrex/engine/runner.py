@@ -142,18 +142,19 @@ class RuleRunner:
         cores and slices each field once for both purposes."""
         todo = [(code, frame) for code, frame in frames.items() if self._compiled[code] and frame.height]
         kept_codes = [code for code, frame in frames.items() if code in keep and frame.height]
-        plans = [self.failed_rows(code, frame) for code, frame in todo]
-        for code in kept_codes:
-            prepared = self.prepare(code, frames[code])
+        prepared = {code: self.prepare(code, frames[code]) for code in {*dict(todo), *kept_codes}}
+        plans = [self.failed_rows(code, prepared[code]) for code, _ in todo]
+        for code in kept_codes:  # the same prepared plan: Polars slices each field once for both
             wanted = set(keep[code])
-            plans.append(prepared.select([c for c in prepared.collect_schema().names() if c in wanted]))
+            plans.append(prepared[code].select([c for c in prepared[code].collect_schema().names() if c in wanted]))
         out = pl.collect_all(plans)
         found = fnd.concat([self.render(code, f) for (code, _), f in zip(todo, out, strict=False)])
         return found, dict(zip(kept_codes, out[len(todo):], strict=True))
 
-    def failed_rows(self, code: str, frame: pl.DataFrame) -> pl.LazyFrame:
+    def failed_rows(self, code: str, prepared: pl.LazyFrame) -> pl.LazyFrame:
+        """The rows of a prepared frame (`prepare`) that break at least one rule, with a column per rule."""
         compiled = self._compiled[code]
-        lf = self.prepare(code, frame).with_columns([c.mask.alias(c.column) for c in compiled])
+        lf = prepared.with_columns([c.mask.alias(c.column) for c in compiled])
         return lf.filter(pl.any_horizontal([pl.col(c.column) for c in compiled]))
 
     def render(self, code: str, failed: pl.DataFrame) -> pl.DataFrame:

@@ -120,8 +120,10 @@ class Tables:
         its result only what a finding shows."""
         self._probing = True
         self._seen = {}
+        self._empty: dict[str, pl.DataFrame] = {}
         needs: dict[str, set[str]] = {code: set(BASE_COLUMNS) | OUTCOME_FIELDS.get(code, set())
                                       for code in self.spec.codes}
+        probes = []
         try:
             for rule in rules:
                 assert rule.check2 is not None
@@ -129,9 +131,12 @@ class Tables:
                 if rule.record_type in needs:
                     needs[rule.record_type] |= shown
                 found = rule.check2(self, ctx)  # only what a finding shows of it is read (`finding_rows`)
-                found.select([c for c in found.collect_schema().names() if c in shown or c in BASE_COLUMNS]).collect()
+                probes.append(found.select([c for c in found.collect_schema().names()
+                                            if c in shown or c in BASE_COLUMNS]))
+            pl.collect_all(probes)
         finally:
             self._probing = False
+            self._empty = {}
         for code, columns in self._seen.items():
             needs.setdefault(code, set(BASE_COLUMNS)).update(columns)
         self._needs = needs
@@ -144,8 +149,9 @@ class Tables:
 
     def get(self, code: str) -> pl.LazyFrame:
         if self._probing:
-            empty = self.runner.prepare(code, pl.LazyFrame(schema=STORE_SCHEMA)).collect()
-            return _recording(empty, self._seen.setdefault(code, set()))
+            if code not in self._empty:  # every field sliced and typed, no row: prepared once per type
+                self._empty[code] = self.runner.prepare(code, pl.LazyFrame(schema=STORE_SCHEMA)).collect()
+            return _recording(self._empty[code], self._seen.setdefault(code, set()))
         if code not in self._typed:
             frame = self.store.scan(code)
             if frame is None:  # no record of this type: an empty frame of the typed columns

@@ -76,7 +76,7 @@ def k5_overlap(t: Tables, ctx: Context) -> pl.LazyFrame:
     k5 = s1_grades(t).filter(pl.col("_s1_grade").is_between(*K5))
     am = (t.get("AM").with_columns(am_class()).join(ignored, on=CLASS, how="anti")
           .join(k5, on=STUDENT, how="inner")
-          .filter(pl.col("course_entry_date__date").is_not_null())
+          .filter(pl.col("course_entry_date__date").is_not_null() & (pl.len().over(STUDENT) > 1))
           .with_columns(pl.col("course_exit_date__date").fill_null(E.lit_date(open_end)).alias("_end")))
     other = am.select(*STUDENT, pl.col("_line").alias("_other_line"), pl.col("_course").alias("_other_course"),
                       pl.col("_period").alias("_other_period"),

@@ -123,18 +123,23 @@ def school_attendance_zero(t: Tables, ctx: Context) -> pl.LazyFrame:
 
 def total_over_transfers(t: Tables, ctx: Context) -> pl.LazyFrame:
     """The student's enrollments at schools of record (School of Record blank) in the file, in entry-date
-    order: a transfer is an enrollment at another school than the one before it."""
-    s1 = t.get("S1").filter(E.blank("school_of_record"))
-    per_student = (s1.with_columns(s1_membership().alias("_m"))
-                   .sort("_k_student", "entry_date__date", "_line")
+    order: a transfer is an enrollment at another school than the one before it. A student with one such
+    enrollment (most) has no transfer and needs no sort."""
+    s1 = (t.get("S1").filter(E.blank("school_of_record")).with_columns(s1_membership().alias("_m"))
+          .with_columns(pl.len().over("_k_student").alias("_enrollments")))
+    single = (s1.filter((pl.col("_enrollments") == 1) & (pl.col("_m") > LIMIT))
+              .with_columns(pl.col("_m").alias("_total"), pl.lit(0, dtype=pl.Int64).alias("_transfers"),
+                            pl.lit(LIMIT, dtype=pl.Int64).alias("_limit")))
+    several = s1.filter(pl.col("_enrollments") > 1)
+    per_student = (several.sort("_k_student", "entry_date__date", "_line")
                    .with_columns((pl.col("_k_school") != pl.col("_k_school").shift(1).over("_k_student"))
                                  .fill_null(False).cast(pl.Int64).alias("_moved"))
                    .group_by("_k_student")
-                   .agg(pl.col("_m").sum().alias("_total"), pl.col("_moved").sum().alias("_transfers"),
-                        pl.len().alias("_enrollments"))
+                   .agg(pl.col("_m").sum().alias("_total"), pl.col("_moved").sum().alias("_transfers"))
                    .with_columns((LIMIT + 10 * pl.col("_transfers")).alias("_limit"))
                    .filter(pl.col("_total") > pl.col("_limit")))
-    return s1.join(per_student, on="_k_student", how="inner")
+    over = several.join(per_student, on="_k_student", how="inner")
+    return pl.concat([single, over.select(single.collect_schema().names())], how="vertical")
 
 
 def _s1(**kw: str) -> tuple[str, dict[str, str]]:

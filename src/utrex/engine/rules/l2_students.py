@@ -28,10 +28,16 @@ def _person() -> pl.Expr:
     return pl.concat_str([_trimmed(c) for c in IDENTITY], separator="|")
 
 
+def _repeated(frame: pl.LazyFrame, keys: str | list[str]) -> pl.LazyFrame:
+    """Only the records whose keys occur more than once: the few that a cross-record rule has to compare
+    (most students have one record), so the sorts and joins after it run on a small frame."""
+    return frame.filter(pl.len().over(keys) > 1)
+
+
 def _identity_conflict(over: list[str]):  # noqa: ANN201 - a check2 callable
     """Records whose person differs from the first record (by line) of the same student number in `over`."""
     def check(t: Tables, ctx: Context) -> pl.LazyFrame:
-        s1 = t.get("S1").with_columns(_person().alias("_person"))
+        s1 = _repeated(t.get("S1"), over).with_columns(_person().alias("_person"))
         first = (s1.sort("_line").group_by(over, maintain_order=True)
                  .agg(pl.col("_line").first().alias("first_line"), pl.col("_person").first().alias("_first_person"),
                       *[_trimmed(c).first().alias(f"first_{c}") for c in IDENTITY]))
@@ -47,7 +53,7 @@ def _identity_conflict(over: list[str]):  # noqa: ANN201 - a check2 callable
 
 def _in_other_school(t: Tables, ctx: Context) -> pl.LazyFrame:
     """Across schools: compared with the student number's first record in another school."""
-    s1 = t.get("S1").with_columns(_person().alias("_person"))
+    s1 = _repeated(t.get("S1"), "_k_student").with_columns(_person().alias("_person"))
     firsts = (s1.sort("_line").group_by(STUDENT, maintain_order=True)
               .agg(pl.col("_line").first().alias("first_line"), pl.col("_person").first().alias("_first_person"),
                    pl.col("school_number").first().alias("first_school")))
@@ -79,7 +85,7 @@ def _after_previous(e: pl.LazyFrame, strict: bool, *carry: str) -> pl.LazyFrame:
     keys = STUDENT
     prev_exit = pl.col("_exit").shift(1).over(keys)
     meets = prev_exit >= pl.col("_entry") if strict else prev_exit > pl.col("_entry")
-    return (e.sort([*keys, "_entry", "_line"])
+    return (_repeated(e, keys).sort([*keys, "_entry", "_line"])
             .with_columns(meets.alias("_meets"), prev_exit.is_null().alias("_open"),
                           pl.col("_line").shift(1).over(keys).alias("prev_line"),
                           *[pl.col(c).shift(1).over(keys).alias(f"prev_{c}") for c in carry],
@@ -98,7 +104,7 @@ def schools_of_record_overlap(t: Tables, ctx: Context) -> pl.LazyFrame:
     """Enrollments of one student (student number) as school of record in two schools that share a day. An
     exit date is the day after the last day of membership, so an enrollment covers [entry, exit): a transfer
     whose new entry date is the old exit date does not overlap."""
-    e = (_enrollments(t).filter(E.blank("school_of_record"))
+    e = (_repeated(_enrollments(t).filter(E.blank("school_of_record")), "_k_student")
          .select("_line", "_k_school", "_k_student", "_entry", "_exit", "school_number", "student_number",
                  "entry_date", "exit_date", "_k_lea", "_k_ssid", "_k_record"))
     other = e.select(pl.col("_k_student"), pl.col("_k_school").alias("_o_school"), pl.col("_entry").alias("_o_entry"),
