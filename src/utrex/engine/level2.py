@@ -20,7 +20,9 @@ def run_level2(rules: list[Rule], tables: Tables, ctx: Context) -> pl.DataFrame:
     if not todo:
         return fnd.empty()
     lazy = [r.check2(tables, ctx) for r in todo]  # type: ignore[misc]
-    frames = pl.collect_all(lazy, engine="streaming")
+    # in-memory: the rules read frames already collected; the streaming engine adds ~0.1 s of set-up per
+    # run and was slower on these joins (1.0 s against 1.4-1.9 s on a 1M-record file)
+    frames = pl.collect_all(lazy, engine="in-memory")
     ctx_vars = ctx.message_vars()
     out = [finding_rows(r, r.record_type, f, ctx_vars) for r, f in zip(todo, frames, strict=True) if f.height]
     return fnd.concat(out)
