@@ -26,3 +26,78 @@ def run_text(tmp_path: Path):
         return validate_file(p, opts)
 
     return run
+
+
+# --- the operational data store: every store test runs on SQLite and on PostgreSQL ------------------
+
+REQUIRE_ALL = __import__("os").environ.get("UTREX_REQUIRE_ALL") == "1"  # CI: what would be skipped fails instead
+PG_SERVER = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip a test for want of something, or fail it when CI requires everything (UTREX_REQUIRE_ALL=1)."""
+    if REQUIRE_ALL:
+        pytest.fail(f"UTREX_REQUIRE_ALL=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """A throwaway PostgreSQL database for the test session (dropped at the end): its URL."""
+    import secrets
+
+    try:
+        import psycopg
+
+        admin = psycopg.connect(PG_SERVER, autocommit=True)
+    except Exception as e:  # not installed, not running, refused
+        skip_or_fail(f"PostgreSQL is not reachable at 127.0.0.1:5432 as user postgres: {type(e).__name__}: {e}")
+        return
+    name = f"utrex_test_{secrets.token_hex(6)}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path: Path) -> str:
+    """An empty database on each backend (PostgreSQL: the session database, its schema emptied)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    url = request.getfixturevalue("pg_database")
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def store_settings(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Settings of a test store; the environment points there too (for the CLI), never at ~."""
+    from utrex.store.settings import Settings
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("UTREX_HOME", str(home))
+    monkeypatch.setenv("UTREX_DATABASE_URL", store_url)
+    monkeypatch.delenv("UTREX_SECRET_KEY", raising=False)
+    return Settings(home=home, database_url=store_url)
+
+
+@pytest.fixture
+def store(store_settings):
+    """An open store at the latest schema, on each backend."""
+    from utrex.store import Store, schema
+
+    s = Store(store_settings)
+    schema.upgrade(s.engine)
+    s.close()
+    opened = Store.open(store_settings)
+    yield opened
+    opened.close()

@@ -66,7 +66,7 @@ def _root(
     """utrex: validate, store and report Utah Clearinghouse (UTREx) student data files."""
 
 
-from . import commands, diff_cmd  # noqa: E402,F401  (register the sub-commands on `app`)
+from . import commands, diff_cmd, store_cmd  # noqa: E402,F401  (register the sub-commands on `app`)
 
 
 def main() -> None:
