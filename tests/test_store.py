@@ -226,16 +226,24 @@ def test_no_load_stops_at_validated_and_loads_later(store, files) -> None:
         S.load_submission(store, sub.id)
 
 
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Small files (quick to validate in a fresh process): a clean one and the same students flawed."""
+    d = tmp_path_factory.mktemp("store-small")
+    return {"clean": _synth(d / "clean.txt", students=30), "flawed": _synth(d / "flawed.txt", students=30,
+                                                                             defects=0.1)}
+
+
 LOAD_POINTS = ["load:start", "load:prepared", "load:begin", "load:stale0", "load:staled", "load:deleted",
                "load:records:batch0", "load:records:batch1", "load:records:batch3", "load:inserted", "load:commit"]
 
 
 @pytest.mark.parametrize("point", LOAD_POINTS)
-def test_a_failure_mid_load_leaves_the_records_unchanged(store, files, monkeypatch, point) -> None:
-    S.submit(files["clean"], "14", store=store)
+def test_a_failure_mid_load_leaves_the_records_unchanged(store, small, monkeypatch, point) -> None:
+    S.submit(small["clean"], "14", store=store)
     before, counts = state(store), table_counts(store)
-    monkeypatch.setattr(bulk, "SQLITE_BATCH", 200)  # several batches on either backend
-    monkeypatch.setattr(bulk, "COPY_BATCH", 200)
+    monkeypatch.setattr(bulk, "SQLITE_BATCH", 20)  # several batches on either backend
+    monkeypatch.setattr(bulk, "COPY_BATCH", 20)
     seen: list[str] = []
 
     def boom(name: str) -> None:
@@ -245,7 +253,7 @@ def test_a_failure_mid_load_leaves_the_records_unchanged(store, files, monkeypat
 
     monkeypatch.setattr(bulk, "checkpoint", boom)
     with pytest.raises(S.SubmissionFailed, match=f"injected at {point}") as e:
-        S.submit(files["flawed"], "14", store=store)
+        S.submit(small["flawed"], "14", store=store)
     assert point in seen
     assert state(store).equals(before)
     after = table_counts(store)
@@ -255,36 +263,97 @@ def test_a_failure_mid_load_leaves_the_records_unchanged(store, files, monkeypat
 
 
 KILL = """
-import os, sys
+import os, signal, sys
 from utrex.store import Store, bulk, submissions as S
+from utrex.store.rollback import rollback
 from utrex.store.settings import Settings
-point = sys.argv[2]
+url, point, what = sys.argv[1:4]
 def die(name):
     if name == point:
-        os._exit(9)  # as kill -9: no cleanup, no rollback by Python
+        os.kill(os.getpid(), signal.SIGKILL)  # kill -9: no cleanup, no rollback by Python
 bulk.checkpoint = die
-bulk.SQLITE_BATCH = bulk.COPY_BATCH = 200
-st = Store.open(Settings(database_url=sys.argv[1]))
-S.submit(sys.argv[3], "14", store=st)
+bulk.SQLITE_BATCH = bulk.COPY_BATCH = 20  # several batches of a small file
+st = Store.open(Settings(database_url=url))
+if what == "rollback":
+    rollback("14", int(sys.argv[4]), "kill test", store=st)
+else:
+    S.submit(what, "14", store=st)
+sys.exit(f"not killed: {point} was never reached")
 """
 
+# 20+ points across a submission (receipt, validation, load) and a rollback; every one a real SIGKILL
+KILL_SUBMIT = ["receive:archived", "validate:start", "validate:checked", "validate:findings", "findings:batch0",
+               "validate:submission_records", "submission_records:batch0", "submission_records:batch4",
+               "validate:commit", "load:start", "load:prepared", "load:begin", "load:stale0", "load:staled",
+               "load:deleted", "load:records:batch0", "load:records:batch2", "load:records:batch4",
+               "load:inserted", "load:commit"]
+KILL_ROLLBACK = ["rollback:start", "rollback:prepared", "load:deleted", "load:records:batch2", "load:commit"]
 
-@pytest.mark.parametrize("point", ["validate:submission_records", "load:deleted", "load:records:batch2",
-                                   "load:commit"])
-def test_a_killed_process_is_marked_failed_on_next_open(store, files, point) -> None:
-    S.submit(files["clean"], "14", store=store)
-    before = state(store)
-    proc = subprocess.run([sys.executable, "-c", KILL, store.url, point, str(files["flawed"])],
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 9, proc.stderr
-    reopened = Store.open(store.settings)
+
+def _copies(store: Store, n: int) -> list[str]:
+    """`n` copies of the store's database (closed first), one per killed process, so they run two at a time."""
+    store.close()
+    if store.dialect == "sqlite":
+        import shutil
+
+        db = Path(store.url.removeprefix("sqlite:///"))
+        urls = []
+        for i in range(n):
+            shutil.copy(db, db.with_name(f"kill{i}.db"))
+            urls.append(f"sqlite:///{db.with_name(f'kill{i}.db')}")
+        return urls
+    import psycopg
+
+    base = store.url.rsplit("/", 1)
+    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as admin:
+        for i in range(n):
+            admin.execute(f'DROP DATABASE IF EXISTS "{base[1]}_k{i}"')
+            admin.execute(f'CREATE DATABASE "{base[1]}_k{i}" TEMPLATE "{base[1]}"')
+    return [f"{base[0]}/{base[1]}_k{i}" for i in range(n)]
+
+
+def _drop_copies(urls: list[str]) -> None:
+    if not urls or not urls[0].startswith("postgresql"):
+        return
+    import psycopg
+
+    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as admin:
+        for url in urls:
+            admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def test_a_process_killed_at_any_of_25_points_leaves_the_records_and_is_marked_failed(store, small) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    clean = S.submit(small["clean"], "14", store=store)
+    flawed = S.submit(small["flawed"], "14", store=store)
+    assert flawed.held and S.in_force(store, "14", 2013)["stale"].any()  # the kills cross the stale step too
+    before = S.in_force(store, "14", 2013)  # every column: text, source submission, line, stale, held_in
+    runs = [(p, str(small["flawed"]), []) for p in KILL_SUBMIT] + \
+           [(p, "rollback", [str(clean.id)]) for p in KILL_ROLLBACK]
+    assert len(runs) >= 20
+    urls = _copies(store, len(runs))
     try:
-        assert state(reopened).equals(before)
-        last = S.list_submissions(reopened)[-1]
-        assert last.status == "failed" and "interrupted" in (last.reason or "")
-        assert S.submit(files["flawed"], "14", store=reopened).status == "loaded"  # the store works on
+        def kill(i: int) -> subprocess.CompletedProcess:
+            point, what, extra = runs[i]
+            return subprocess.run([sys.executable, "-c", KILL, urls[i], point, what, *extra],
+                                  capture_output=True, text=True, timeout=180)
+
+        with ThreadPoolExecutor(2) as pool:
+            procs = list(pool.map(kill, range(len(runs))))
+        for (point, what, _), url, proc in zip(runs, urls, procs, strict=True):
+            assert proc.returncode == -9, f"{what} at {point}: {proc.returncode} {proc.stderr[-2000:]}"
+            with Store.open(store.settings, url=url) as reopened:
+                assert S.in_force(reopened, "14", 2013).equals(before), f"{what} at {point}: records changed"
+                last = S.list_submissions(reopened)[-1]
+                assert last.status == "failed" and "interrupted" in (last.reason or ""), (point, last.status)
+                assert last.kind == ("rollback" if what == "rollback" else "submission")
+        with Store.open(store.settings, url=urls[-1]) as reopened:  # the store works on; same file, same state
+            assert S.submit(small["flawed"], "14", store=reopened).status == "loaded"
+            after = S.in_force(reopened, "14", 2013)
+            assert after.drop("submission_id", "held_in").equals(before.drop("submission_id", "held_in"))
     finally:
-        reopened.close()
+        _drop_copies(urls)
 
 
 def test_ssns_below_grade_12_are_blanked_before_archiving(store, tmp_path) -> None:
@@ -354,3 +423,154 @@ def test_reference_versions_are_stored_and_recorded_on_submissions(store, files,
     assert S.submit(files["clean"], "14", store=store).reference_version_id == vs[1].id
     listing = CliRunner().invoke(app, ["reference", "list"])
     assert listing.exit_code == 0 and "2 version(s)" in listing.output
+
+
+# --- rollback ------------------------------------------------------------------------------------
+
+def test_rollback_makes_an_earlier_submission_current_and_is_logged(store, files, monkeypatch) -> None:
+    from utrex.store.rollback import rollback
+
+    first = S.submit(files["clean"], "14", store=store)
+    full = state(store)
+    S.submit(files["shorter"], "14", store=store)
+    assert not state(store).equals(full)
+    entry = rollback("14", first.id, "the shorter extract lost five course memberships", user="bob", store=store)
+    assert state(store).equals(full)  # the dropped records are back, as the first file had them
+    assert set(S.in_force(store, "14", 2013)["submission_id"]) == {first.id}  # lines of that file
+    assert (entry.kind, entry.restores_id, entry.user, entry.status) == ("rollback", first.id, "bob", "loaded")
+    assert entry.note == "the shorter extract lost five course memberships" and entry.finished_at is not None
+    log = S.list_submissions(store, "14")
+    assert [s.kind for s in log] == ["submission", "submission", "rollback"]
+    # a failure mid-rollback leaves the records as they were and logs the rollback failed
+    S.submit(files["shorter"], "14", store=store)
+    shorter = state(store)
+
+    def boom(name: str) -> None:
+        if name == "load:deleted":
+            raise RuntimeError("injected")
+
+    monkeypatch.setattr(bulk, "checkpoint", boom)
+    with pytest.raises(S.SubmissionFailed, match="rollback failed.*injected") as e:
+        rollback("14", first.id, "again", store=store)
+    assert state(store).equals(shorter)
+    assert S.get(store, e.value.submission_id).status == "failed"  # type: ignore[arg-type]
+
+
+def test_rollback_to_a_submission_with_held_records_reloads_its_outcome(store, files) -> None:
+    from utrex.store.rollback import rollback
+
+    S.submit(files["clean"], "14", store=store)
+    flawed = S.submit(files["flawed"], "14", store=store)
+    after_flawed = state(store)  # held records: the clean versions, stale
+    S.submit(files["clean"], "14", store=store)
+    rollback("14", flawed.id, "back to Tuesday's extract", store=store)
+    assert state(store).equals(after_flawed)  # the same load of the same outcome on the same records
+
+
+def test_rollback_refusals_and_cli(store, files) -> None:
+    from utrex.store.rollback import rollback
+
+    loaded = S.submit(files["clean"], "14", store=store)
+    validated = S.submit(files["clean"], "14", load=False, store=store)
+    before, count = state(store), store.count_submissions()
+    with pytest.raises(S.SubmissionRefused, match="LEA 14's, not LEA 15's"):
+        rollback("15", loaded.id, "x", store=store)
+    with pytest.raises(S.SubmissionRefused, match="is validated; only a loaded submission"):
+        rollback("14", validated.id, "x", store=store)
+    with pytest.raises(S.SubmissionRefused, match="needs a reason"):
+        rollback("14", loaded.id, "  ", store=store)
+    assert state(store).equals(before) and store.count_submissions() == count  # nothing logged
+    runner = CliRunner()
+    result = runner.invoke(app, ["rollback", "--lea", "14", "--to", str(loaded.id), "--reason", "audit",
+                                 "--user", "state-admin", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    entry = json.loads(result.output)
+    assert (entry["kind"], entry["restores"], entry["note"], entry["user"]) == ("rollback", loaded.id, "audit",
+                                                                                  "state-admin")
+    with pytest.raises(S.SubmissionRefused, match="is a rollback"):
+        rollback("14", entry["id"], "x", store=store)
+    assert "rollback to submission" in runner.invoke(app, ["submissions"]).output
+    bad = runner.invoke(app, ["rollback", "--lea", "14", "--to", "999", "--reason", "x"])
+    assert bad.exit_code == 1 and "no submission 999" in bad.output
+
+
+# --- examine -------------------------------------------------------------------------------------
+
+def _rebuild(row: dict, school_year: int = 2013) -> str:
+    """A record's text from its examine row: each field's value padded back to its width."""
+    from utrex.spec import spec_for
+
+    layout = spec_for(school_year).layout(row["record_type"])
+    return "".join((row[f.id] or "").ljust(f.width) for f in layout.fields).rstrip()
+
+
+def test_examine_csv_round_trips_the_field_values(store, tmp_path) -> None:
+    from utrex.store.examine import META, field_columns
+
+    path = _synth(tmp_path / "lea14.txt", students=100)  # utrex synth --lea 14 --students 100 --seed 1
+    sub = S.submit(path, "14", store=store)
+    lines = path.read_bytes().decode().splitlines()
+    out = tmp_path / "examine.csv"
+    for args in (["--lea", "14"], ["--submission", str(sub.id)]):
+        result = CliRunner().invoke(app, ["examine", *args, "--format", "csv", "--output", str(out)])
+        assert result.exit_code == 0, result.output
+        df = pl.read_csv(out, infer_schema=False)
+        assert df.columns == META + field_columns(2013)
+        assert "phone_number" in df.columns and "ssn" in df.columns  # the LEA's own data
+        assert df.height == sub.accepted and set(df["record_type"]) == set(sub.to_dict()["records_by_type"])
+        for row in df.iter_rows(named=True):  # every field of every record, as the file has it
+            assert _rebuild(row) == lines[int(row["line"]) - 1].rstrip(), row["line"]
+        s1 = df.filter(pl.col("record_type") == "S1").row(0, named=True)
+        text = lines[int(s1["line"]) - 1]
+        assert s1["last_name"] == text[22:42].rstrip() and s1["student_number"] == text[3:13].rstrip()
+        assert df.filter(pl.col("record_type") == "AM")["last_name"].is_null().all()  # not an AM field
+
+
+def test_examine_html_is_one_table_per_type_and_escaped(store, files, tmp_path) -> None:
+    from utrex.store.examine import Examined, to_html, with_fields
+
+    S.submit(files["clean"], "14", store=store)
+    S.submit(files["flawed"], "14", store=store)  # held records: yesterday's versions, stale
+    result = CliRunner().invoke(app, ["examine", "--lea", "14", "--format", "html"])
+    assert result.exit_code == 0, result.output
+    page = result.output
+    live = S.in_force(store, "14", 2013)
+    for code in set(live["record_type"]):
+        assert page.count(f'<h2 id="{code}">') == 1
+    assert 'class="stale"' in page and "<script" not in page and "http" not in page.split("<body>")[1]
+    s1 = "S1=" + "12345".ljust(10) + " " * 9 + "<b>O'Hara&Co</b>".ljust(20)
+    frame = pl.DataFrame({"lea": ["14"], "submission": [1], "line": [2], "record_type": ["S1"], "text": [s1],
+                          "stale": [False]})
+    html = to_html(Examined(with_fields(frame, 2013), 2013, "<title>"))
+    assert "<b>O" not in html and "&lt;b&gt;O&#39;Hara&amp;Co&lt;/b&gt;" in html and "&lt;title&gt;" in html
+
+
+# --- a submission's findings in every report format ------------------------------------------------
+
+def test_submission_findings_in_every_report_format(store, files, tmp_path) -> None:
+    import openpyxl
+
+    sub = S.submit(files["flawed"], "14", store=store)
+    stored = S.submission_findings(store, sub.id)
+    runner = CliRunner()
+    out = {f: tmp_path / f"s.{f}" for f in ("csv", "html", "xlsx", "txt", "json")}
+    for fmt, path in [("csv", out["csv"]), ("html", out["html"]), ("xlsx", out["xlsx"]), ("text", out["txt"]),
+                      ("json", out["json"])]:
+        result = runner.invoke(app, ["submission", str(sub.id), "--format", fmt, "--output", str(path)])
+        assert result.exit_code == 0, (fmt, result.output)
+    csv = pl.read_csv(out["csv"], infer_schema=False)
+    from utrex.report.findings_io import CSV_COLUMNS
+
+    assert csv.columns == CSV_COLUMNS and csv.height == stored.height == sub.errors + sub.warnings
+    assert sorted(zip(csv["rule"], csv["line"], strict=True)) == sorted(
+        zip(stored["rule"], stored["line"].cast(pl.Utf8), strict=True))
+    html = out["html"].read_text()
+    assert f"Submission {sub.id}" in html and all(r in html for r in set(stored["rule"]))
+    wb = openpyxl.load_workbook(out["xlsx"], read_only=True)
+    assert wb.sheetnames[0] == "Summary"
+    rows = sum(max(ws.max_row - 1, 0) for ws in wb.worksheets[1:])
+    assert rows == stored.height
+    text = out["txt"].read_text()
+    assert f"submission {sub.id}: LEA 14" in text and f"{sub.errors:,} error(s)" in text
+    assert len(json.loads(out["json"].read_text())["findings"]) == stored.height
+    assert runner.invoke(app, ["submission", str(sub.id), "--format", "xlsx"]).exit_code == 2

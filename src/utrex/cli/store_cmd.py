@@ -1,4 +1,5 @@
-"""Sub-commands of the operational data store: info, db upgrade, submit, submission, submissions."""
+"""Sub-commands of the operational data store: info, db upgrade, submit, submission, submissions, rollback,
+examine, reference."""
 
 from __future__ import annotations
 
@@ -10,12 +11,18 @@ from typing import Annotated, Any
 import typer
 
 from .. import __version__
+from .commands import FindingsFormat, _write_xlsx
 from .main import app, fail, write_output
 
 
 class LogFormat(StrEnum):
     text = "text"
     json = "json"
+
+
+class ExamineFormat(StrEnum):
+    csv = "csv"
+    html = "html"
 
 
 db_app = typer.Typer(help="The store's database: schema migrations.", no_args_is_help=True)
@@ -109,13 +116,14 @@ def submit(
     _show(sub.to_dict(), format)
 
 
-def _show(d: dict[str, Any], format: LogFormat, findings: list[dict[str, Any]] | None = None) -> None:
+def _show(d: dict[str, Any], format: LogFormat) -> None:
     if format == LogFormat.json:
-        out = dict(d)
-        if findings is not None:
-            out["findings"] = findings
-        write_output(json.dumps(out, indent=1) + "\n", None)
+        write_output(json.dumps(d, indent=1) + "\n", None)
         return
+    typer.echo(_entry_text(d))
+
+
+def _entry_text(d: dict[str, Any]) -> str:
     by_type = ", ".join(f"{k} {v:,}" for k, v in sorted((d.get("records_by_type") or {}).items()))
     lines = [
         f"submission {d['id']}: LEA {d['lea']} {d['school_year'] or '?'} {d['period'] or '?'}: {d['status']}"
@@ -127,31 +135,61 @@ def _show(d: dict[str, Any], format: LogFormat, findings: list[dict[str, Any]] |
         f"   errors {d['errors'] if d['errors'] is not None else '-'}   warnings {d['warnings'] if d['warnings'] is not None else '-'}",
         f"  reference {d.get('reference') or '-'}" + (f" (version {d['reference_version']})" if d.get("reference_version") else ""),
     ]
+    if d.get("kind") == "rollback":
+        lines.append(f"  rollback  restores submission {d['restores']}: {d.get('note') or ''}")
     if d.get("ssns_blanked"):
         lines.append(f"  privacy   {d['ssns_blanked']} SSN(s) of students below grade 12 deleted before archiving")
-    for f in findings or []:
-        lines.append(f"  line {f['line'] if f['line'] is not None else '-':>7}  {f['severity']:<7} {f['rule']:<40} {f['message']}")
-    typer.echo("\n".join(lines))
+    return "\n".join(lines)
 
 
 @app.command()
 def submission(
     id: Annotated[int, typer.Argument(help="Submission id (see `utrex submissions`)")],
     load: Annotated[bool, typer.Option("--load", help="Load a submission that stopped at validated")] = False,
-    format: Annotated[LogFormat, typer.Option("--format", "-f", help="text or json")] = LogFormat.text,
+    format: Annotated[FindingsFormat, typer.Option("--format", "-f", help="text, json, csv, xlsx (needs --output) "
+                                                   "or html: the validator's reports")] = FindingsFormat.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout")] = None,
 ) -> None:
-    """Show one submission with its findings; with --load, load it first."""
+    """Show one submission with its findings, in any report format of `utrex validate`; with --load, load it
+    first."""
     from ..store import submissions as S
+    from ..store.report import submission_report
 
+    if format == FindingsFormat.xlsx and output is None:
+        raise fail("--format xlsx writes a binary workbook: give --output FILE.xlsx")
     store = _open()
     try:
         sub = S.load_submission(store, id) if load else S.get(store, id)
-        findings = S.submission_findings(store, id).to_dicts()
+        summary, findings = submission_report(store, id)
     except S.SubmissionError as e:
         raise fail(str(e), 1) from None
     finally:
         store.close()
-    _show(sub.to_dict(), format, findings)
+    _report(sub.to_dict(), summary, findings, format, output)
+
+
+def _report(d: dict[str, Any], summary: dict[str, Any], findings: Any, format: FindingsFormat,
+            output: Path | None) -> None:
+    """The log entry (text, json) or the validator's report of the stored findings (csv, html, xlsx)."""
+    from ..engine.findings import to_dicts
+    from ..report.findings_io import to_csv, to_text
+
+    if format == FindingsFormat.json:
+        write_output(json.dumps({**d, "summary": summary, "findings": to_dicts(findings)}, indent=1, default=str)
+                     + "\n", output)
+    elif format == FindingsFormat.csv:
+        write_output(to_csv(findings), output)
+    elif format == FindingsFormat.xlsx:
+        assert output is not None
+        _write_xlsx(summary, findings, output)
+    elif format == FindingsFormat.html:
+        from ..report.html import render_html
+
+        title = f"Submission {d['id']}: LEA {d['lea']}, {d['file_name']} ({d['status']})"
+        write_output(render_html(summary, findings, title=title), output)
+    else:
+        head = _entry_text(d)
+        write_output(head + "\n\n" + to_text(summary, findings, first=findings.height), output)
 
 
 @app.command()
@@ -182,6 +220,8 @@ def submissions(
                    f"{n(d['received_at']):<25} {d['file_name'][:24]:<24} {d['sha256'][:12]:<12} {n(d['records']):>8} "
                    f"{n(d['accepted']):>8} {n(d['held']):>6} {n(d['errors']):>6} {n(d['warnings']):>5} "
                    f"{d['status']:<9} {n(d['seconds']):>7}")
+        if d.get("kind") == "rollback":
+            typer.echo(f"      rollback to submission {d['restores']}: {d.get('note') or ''}")
         if d["status"] == "failed" and d.get("reason"):
             typer.echo(f"      {d['reason']}")
     typer.echo(f"{len(rows)} submission(s)")
@@ -218,3 +258,54 @@ def reference_list() -> None:
         typer.echo(f"{'*' if v.current else ' '} {v.id:>4} {v.loaded_at:%Y-%m-%d %H:%M} {v.user or '-':<12} "
                    f"{v.sha256[:12]} {v.source}")
     typer.echo(f"{len(vs)} version(s)")
+
+
+@app.command()
+def rollback(
+    lea: Annotated[str, typer.Option("--lea", help="The LEA whose records change")],
+    to: Annotated[int, typer.Option("--to", help="The earlier loaded submission to make current again")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the submission log)")],
+    user: Annotated[str | None, typer.Option(help="Who asks (default: the operating-system user)")] = None,
+    format: Annotated[LogFormat, typer.Option("--format", "-f", help="text or json")] = LogFormat.text,
+) -> None:
+    """Make an earlier submission's accepted records the records in force again, atomically; the rollback
+    is its own entry in the submission log. Exit 1, with the reason on stderr, when refused or failed."""
+    from ..store.rollback import rollback as do_rollback
+    from ..store.submissions import SubmissionError
+
+    store = _open()
+    try:
+        entry = do_rollback(lea, to, reason, user=user, store=store)
+    except SubmissionError as e:
+        where = f" (log entry {e.submission_id})" if e.submission_id is not None else ""
+        raise fail(f"{e}{where}", 1) from None
+    finally:
+        store.close()
+    _show(entry.to_dict(), format)
+
+
+@app.command()
+def examine(
+    lea: Annotated[str | None, typer.Option("--lea", help="Only this LEA's records")] = None,
+    submission: Annotated[int | None, typer.Option("--submission", help="The accepted records of this submission "
+                                                   "(default: the records in force)")] = None,
+    school_year: Annotated[int | None, typer.Option("--school-year", help="Records in force of this school year "
+                                                    "(default: the latest)")] = None,
+    format: Annotated[ExamineFormat, typer.Option("--format", "-f", help="csv (editable) or html (view only)")
+                      ] = ExamineFormat.csv,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout")] = None,
+) -> None:
+    """The records as the store holds them, one row per record, columns named by the field ids of `utrex spec`.
+    Holds the LEA's own phone numbers and retained SSNs (state reports never show them)."""
+    from ..store.examine import examine as do_examine
+    from ..store.examine import to_csv, to_html
+    from ..store.submissions import SubmissionError
+
+    store = _open()
+    try:
+        examined = do_examine(store, lea=lea, submission=submission, school_year=school_year)
+    except SubmissionError as e:
+        raise fail(str(e), 1) from None
+    finally:
+        store.close()
+    write_output(to_csv(examined) if format == ExamineFormat.csv else to_html(examined), output)

@@ -8,6 +8,9 @@
 - `records`: the records in force, one per (LEA, school year, record key): the accepted text, the
   submission that supplied it, and `stale` when a later submission held that record.
 - `reference_versions`: the reference data versions validated against.
+
+A rollback is a `submissions` row too (`kind` "rollback"): who, when, why (`note`) and which earlier
+submission it made current again (`restores_id`), so the log tells every change of the records in force.
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Kind(StrEnum):
+    SUBMISSION = "submission"  # an LEA file received, validated and loaded
+    ROLLBACK = "rollback"  # an earlier submission's accepted records made current again
 
 
 class Status(StrEnum):
@@ -91,6 +99,10 @@ class Submission(Base):
     counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reference_version_id: Mapped[int | None] = mapped_column(ForeignKey("reference_versions.id"))
     reference_source: Mapped[str | None] = mapped_column(String(1000))
+    kind: Mapped[str] = mapped_column(String(16), default=Kind.SUBMISSION.value,
+                                      server_default=Kind.SUBMISSION.value)
+    restores_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))  # a rollback's target
+    note: Mapped[str | None] = mapped_column(Text)  # why, as the person who asked for a rollback said it
 
     def to_dict(self) -> dict[str, Any]:
         c = self.counts or {}
@@ -105,7 +117,8 @@ class Submission(Base):
             "accepted": self.accepted, "held": self.held, "accepted_by_type": c.get("accepted_by_type", {}),
             "held_by_type": c.get("held_by_type", {}), "errors": self.errors, "warnings": self.warnings,
             "ssns_blanked": self.ssns_blanked, "reference_version": self.reference_version_id,
-            "reference": self.reference_source,
+            "reference": self.reference_source, "kind": self.kind or Kind.SUBMISSION.value,
+            "restores": self.restores_id, "note": self.note,
         }
 
 

@@ -146,6 +146,7 @@ def receive(store: Store, path: Path, lea: str, user: str) -> tuple[Submission, 
         s.add(sub)
         s.flush()
         s.add(RawFile(submission_id=sub.id, size=len(archived), data=crypto.seal(archived, key, _label(sub.id))))
+    bulk.checkpoint("receive:archived")
     return sub, archived
 
 
@@ -165,6 +166,7 @@ def validate(store: Store, submission_id: int, path: Path, reference: Reference 
     """Level 1 and Level 2; stores the findings and every record's outcome; returns the outcome frame."""
     _set(store, submission_id, status=Status.VALIDATING.value, worker=worker_id())
     try:
+        bulk.checkpoint("validate:start")
         captured: dict[str, pl.DataFrame] = {}
 
         def keep(lf: pl.LazyFrame) -> None:
@@ -175,7 +177,9 @@ def validate(store: Store, submission_id: int, path: Path, reference: Reference 
         summary = result.summary
         findings = finding_rows(result.findings).with_columns(pl.lit(submission_id).alias("submission_id"))
         counts = {k: summary.get(k) for k in ("records_by_type", "accepted_by_type", "held_by_type",
-                                               "findings_by_rule", "notes", "specification", "as_of", "lines")}
+                                               "findings_by_rule", "notes", "specification", "as_of", "lines",
+                                               "rules_run")}
+        bulk.checkpoint("validate:checked")
         with store.write() as conn:
             bulk.checkpoint("validate:findings")
             insert_frame(conn, Finding.__tablename__, findings, "findings")
@@ -187,6 +191,7 @@ def validate(store: Store, submission_id: int, path: Path, reference: Reference 
                 period=summary["period"], records=summary["records"], accepted=summary["accepted"],
                 held=summary["held"], errors=summary["errors"], warnings=summary["warnings"], counts=counts,
                 reference_source=summary["reference"], reference_version_id=reference_version))
+            bulk.checkpoint("validate:commit")
     except BaseException as e:
         raise _fail(store, submission_id, e, "validation") from e
     return outcome
@@ -228,16 +233,16 @@ def load_submission(store: Store, submission_id: int, *, archived: bytes | None 
             archived = raw_file(store, submission_id)
         if outcome is None:
             outcome = submission_outcome(store, submission_id)
-        accepted, held_keys = _split(outcome, archived, sub.school_year)
+        accepted, held_keys = split_outcome(outcome, archived, sub.school_year)
         bulk.checkpoint("load:prepared")
         with store.write() as conn:
-            _apply(conn, sub, accepted, held_keys)
+            apply_load(conn, sub, accepted, held_keys)
     except BaseException as e:
         raise _fail(store, submission_id, e, "load") from e
     return get(store, submission_id)
 
 
-def _split(outcome: pl.DataFrame, archived: bytes, school_year: int | None) -> tuple[pl.DataFrame, list[str]]:
+def split_outcome(outcome: pl.DataFrame, archived: bytes, school_year: int | None) -> tuple[pl.DataFrame, list[str]]:
     """The accepted records with their text (one per key: the last line wins) and the keys held only."""
     acc = outcome.filter(pl.col("status") == "accepted").select("line", "record_type", "record_key")
     spec = spec_for(school_year)
@@ -256,8 +261,11 @@ def _split(outcome: pl.DataFrame, archived: bytes, school_year: int | None) -> t
     return accepted, held["record_key"].to_list()
 
 
-def _apply(conn: Any, sub: Submission, accepted: pl.DataFrame, held_keys: list[str]) -> None:
-    lea, year, sid = sub.lea, sub.school_year, sub.id
+def apply_load(conn: Any, sub: Submission, accepted: pl.DataFrame, held_keys: list[str],
+               source: int | None = None) -> None:
+    """Steps 1-4 of the module's docstring, in the caller's transaction. `source` is the submission
+    whose file the records come from (a rollback's target; by default `sub` itself)."""
+    lea, year, sid = sub.lea, sub.school_year, source if source is not None else sub.id
     bulk.checkpoint("load:begin")
     if held_keys:
         stmt = (update(Record.__table__)  # type: ignore[arg-type]
@@ -276,7 +284,7 @@ def _apply(conn: Any, sub: Submission, accepted: pl.DataFrame, held_keys: list[s
         "text", pl.lit(sid, dtype=pl.Int64).alias("submission_id"), "line", pl.lit(False).alias("stale"))
     insert_frame(conn, Record.__tablename__, rows, "load:records")
     bulk.checkpoint("load:inserted")
-    conn.execute(update(Submission).where(Submission.id == sid).values(
+    conn.execute(update(Submission).where(Submission.id == sub.id).values(
         status=Status.LOADED.value, finished_at=utcnow(), reason=None))
     bulk.checkpoint("load:commit")
 
@@ -308,7 +316,7 @@ def raw_file(store: Store, submission_id: int) -> bytes:
     return crypto.unseal(raw.data, store.settings.key(), _label(submission_id))
 
 
-def _frame(store: Store, query: Any, schema: dict[str, Any]) -> pl.DataFrame:
+def query_frame(store: Store, query: Any, schema: dict[str, Any]) -> pl.DataFrame:
     with store.engine.connect() as conn:
         rows = conn.execute(query).all()
     return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
@@ -316,7 +324,7 @@ def _frame(store: Store, query: Any, schema: dict[str, Any]) -> pl.DataFrame:
 
 def submission_outcome(store: Store, submission_id: int) -> pl.DataFrame:
     t = SubmissionRecord
-    return _frame(store, select(t.line, t.record_type, t.record_key, t.status, t.held_by)
+    return query_frame(store, select(t.line, t.record_type, t.record_key, t.status, t.held_by)
                   .where(t.submission_id == submission_id).order_by(t.line),
                   {"line": pl.Int64, "record_type": pl.Utf8, "record_key": pl.Utf8, "status": pl.Utf8,
                    "held_by": pl.Utf8})
@@ -326,14 +334,14 @@ def submission_findings(store: Store, submission_id: int) -> pl.DataFrame:
     f = Finding
     cols = [f.rule, f.level, f.severity, f.line, f.record_type, f.fields, f.school, f.student_number, f.ssid,
             f.message, f.record_key]
-    return _frame(store, select(*cols).where(f.submission_id == submission_id).order_by(f.id),
+    return query_frame(store, select(*cols).where(f.submission_id == submission_id).order_by(f.id),
                   {c: (pl.Int64 if c in ("level", "line") else pl.Utf8) for c in FINDING_COLUMNS})
 
 
 def in_force(store: Store, lea: str, school_year: int) -> pl.DataFrame:
     """The records in force for an LEA and school year, by key."""
     r = Record
-    return _frame(store, select(r.record_key, r.record_type, r.text, r.submission_id, r.line, r.stale, r.held_in)
+    return query_frame(store, select(r.record_key, r.record_type, r.text, r.submission_id, r.line, r.stale, r.held_in)
                   .where(r.lea == normalize_lea(lea), r.school_year == school_year).order_by(r.record_key),
                   {"record_key": pl.Utf8, "record_type": pl.Utf8, "text": pl.Utf8, "submission_id": pl.Int64,
                    "line": pl.Int64, "stale": pl.Boolean, "held_in": pl.Int64})

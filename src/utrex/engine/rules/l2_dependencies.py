@@ -31,11 +31,12 @@ STUDENT = "_k_student"
 
 
 def _students(t: Tables, code: str, where: pl.Expr | None = None) -> pl.LazyFrame:
-    """The student numbers with a record of `code` (matching `where`) anywhere in the file."""
+    """The student numbers with a record of `code` (matching `where`) anywhere in the file (repeated: the
+    callers anti-join on them, which needs no unique())."""
     frame = t.get(code)
     if where is not None:
         frame = frame.filter(where)
-    return frame.select(STUDENT).unique()
+    return frame.select(STUDENT)
 
 
 def _code(field_id: str, value: str) -> pl.Expr:
@@ -83,15 +84,17 @@ def under_5_without_s2(t: Tables, ctx: Context) -> pl.LazyFrame:
 
 
 def s2_without_phone(t: Tables, ctx: Context) -> pl.LazyFrame:
-    s2 = t.get("S2").select("_k_school", STUDENT).unique()
+    s2 = t.get("S2").select("_k_school", STUDENT)  # a semi join needs no unique()
     return t.get("S1").filter(E.blank("phone_number")).join(s2, on=["_k_school", STUDENT], how="semi")
 
 
 def es_with_early_s1(t: Tables, ctx: Context) -> pl.LazyFrame:
     """ES records of a student with an S1 entered on or before October 1 (the count date)."""
+    es = t.get("ES")
     s1 = (t.get("S1").filter(E.date("entry_date") <= E.lit_date(ctx.october_1))
+          .join(es.select(STUDENT), on=STUDENT, how="semi")  # only the ES students: a few next to every S1
           .group_by(STUDENT).agg(pl.col("_line").min().alias("_s1_line")))
-    return t.get("ES").join(s1, on=STUDENT, how="inner")
+    return es.join(s1, on=STUDENT, how="inner")
 
 
 def charter_over_maximum(t: Tables, ctx: Context) -> pl.LazyFrame:
@@ -118,8 +121,9 @@ def charter_over_maximum(t: Tables, ctx: Context) -> pl.LazyFrame:
 
 def s1_of_s2(t: Tables) -> pl.LazyFrame:
     """Per school and student: the lowest and highest S1 grade and the latest birth date (the S1 an S2 hangs on,
-    `l2_links`)."""
-    return (t.get("S1").group_by("_k_school", STUDENT)
+    `l2_links`), for the students with an S2 only (grouping every S1 costs several times more)."""
+    return (t.get("S1").join(t.get("S2").select("_k_school", STUDENT), on=["_k_school", STUDENT], how="semi")
+            .group_by("_k_school", STUDENT)
             .agg(E.grade().min().alias("_grade_min"), E.grade().max().alias("_grade_max"),
                  E.date("birth_date").max().alias("_birth")))
 

@@ -35,10 +35,12 @@ def self_contained(time: pl.Expr) -> pl.Expr:
     return time.str.strip_chars(" ") == "C"
 
 
-def s1_totals(t: Tables) -> pl.LazyFrame:
-    """Per school and student: the S1 membership (sum over the student's enrollments in the school; null
-    when one of them is PVT/HSC or not a number) and the student's grade (the highest of them)."""
-    return (t.get("S1").with_columns(s1_membership().alias("_m"))
+def s1_totals(t: Tables, of: pl.LazyFrame) -> pl.LazyFrame:
+    """Per school and student of `of` (S2 or S3 records): the S1 membership (sum over the student's
+    enrollments in the school; null when one of them is PVT/HSC or not a number) and the student's grade (the
+    highest of them). Only the students of `of` are summed: grouping every S1 costs several times more."""
+    return (t.get("S1").join(of.select(STUDENT), on=STUDENT, how="semi")
+            .with_columns(s1_membership().alias("_m"))
             .group_by(STUDENT)
             .agg(pl.when(pl.col("_m").null_count() == 0).then(pl.col("_m").sum()).alias("_s1_membership"),
                  pl.col("_grade").max().alias("_s1_grade")))
@@ -57,8 +59,8 @@ def self_contained_totals(t: Tables) -> pl.LazyFrame:
 def _self_contained_over(code: str, membership: str, total: str):  # noqa: ANN201 - a check2 callable
     def check(t: Tables, ctx: Context) -> pl.LazyFrame:
         sc = self_contained_totals(t).select(*STUDENT, pl.col(total).alias("_self_contained"))
-        return (t.get(code).filter(self_contained(pl.col("time")) & pl.col(f"{membership}__int").is_not_null())
-                .join(s1_totals(t), on=STUDENT, how="inner")
+        records = t.get(code).filter(self_contained(pl.col("time")) & pl.col(f"{membership}__int").is_not_null())
+        return (records.join(s1_totals(t, records), on=STUDENT, how="inner")
                 .join(sc, on=STUDENT, how="inner")
                 .filter(pl.col("_s1_membership").is_not_null())
                 .with_columns((pl.col("_s1_membership") + pl.col("_self_contained")).alias("_total"))
@@ -69,8 +71,8 @@ def _self_contained_over(code: str, membership: str, total: str):  # noqa: ANN20
 def resource_over_school(t: Tables, ctx: Context) -> pl.LazyFrame:
     """Resource (time A or B) SCRAM membership above the school membership; Pre-K is left out (its Time is
     ignored, S2 Time)."""
-    return (t.get("S2").filter(~self_contained(pl.col("time")) & pl.col("scram_membership__int").is_not_null())
-            .join(s1_totals(t), on=STUDENT, how="inner")
+    resource = t.get("S2").filter(~self_contained(pl.col("time")) & pl.col("scram_membership__int").is_not_null())
+    return (resource.join(s1_totals(t, resource), on=STUDENT, how="inner")
             .filter(pl.col("_s1_membership").is_not_null() & (pl.col("_s1_grade") >= 0)
                     & (pl.col("scram_membership__int") > pl.col("_s1_membership"))))
 
