@@ -13,10 +13,27 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
+
+try:  # pyarrow.compute.call_function itself: importing pyarrow.compute builds a wrapper for every compute
+    from pyarrow._compute import call_function  # function first, 70 ms of every command's start
+except ImportError:  # pragma: no cover - a pyarrow that moved it
+    from pyarrow.compute import call_function
 
 from ..spec import RecordLayout, Specification
 from . import findings as fnd
 from .reader import Block
+
+
+class _ArrowArray:
+    """An Arrow array handed to Polars through the Arrow C data interface: `pl.Series(pa.Array)` imports
+    pyarrow.compute first (70 ms of every command's start) to coerce arrays these never need."""
+
+    def __init__(self, array: pa.Array) -> None:
+        self.array = array
+
+    def __arrow_c_array__(self, requested_schema: object | None = None) -> object:
+        return self.array.__arrow_c_array__(requested_schema)
 
 
 def field_columns(layout: RecordLayout, text: str = "_text") -> list[pl.Expr]:
@@ -72,7 +89,10 @@ class Parser:
         def lines_at(idx: np.ndarray) -> pl.Series:
             # a contiguous copy per selection: the field slices then read memory in order (gathering views
             # into the whole block instead makes slicing ~3x slower on large blocks: cache misses)
-            return pl.Series(b.text.take(idx))
+            # indices wrapped zero-copy (pa.array(ndarray) imports numpy.ma to look for a mask)
+            idx = np.ascontiguousarray(idx, dtype=np.int64)
+            indices = pa.Array.from_buffers(pa.int64(), len(idx), [None, pa.py_buffer(idx)])
+            return pl.Series(_ArrowArray(call_function("take", [b.text, indices])))
 
 
         # unknown record types and blank lines (vectorised: a garbage file can have millions)
