@@ -148,6 +148,34 @@ def _s1(**kw: str) -> tuple[str, dict[str, str]]:
     return ("S1", kw)
 
 
+PRIVATE_OR_HOME = ("PVT", "HSC")
+
+
+def _s1_private_or_home(t: Tables, s2: pl.LazyFrame) -> pl.LazyFrame:
+    """Per school and student of `s2`: whether every S1 enrollment (`_all`) or none (`_none`) has School
+    Membership PVT or HSC, and the first such value (for the message)."""
+    membership = E.stripped("school_membership")
+    flag = membership.is_in(list(PRIVATE_OR_HOME))
+    return (t.get("S1").join(s2.select(STUDENT), on=STUDENT, how="semi")
+            .group_by(STUDENT)
+            .agg(flag.all().alias("_all"), (~flag).all().alias("_none"),
+                 membership.sort_by(~flag, "_line").first().alias("_s1_school_membership")))
+
+
+def scram_membership_not_000(t: Tables, ctx: Context) -> pl.LazyFrame:
+    """SCRAM Membership other than 000 for a student whose S1 School Membership is PVT or HSC (every S1 of
+    the student in the school; a student with both kinds of enrollment is left alone)."""
+    s2 = t.get("S2").filter(E.all_digits("scram_membership") & (pl.col("scram_membership") != "000"))
+    return (s2.join(_s1_private_or_home(t, s2).filter(pl.col("_all")), on=STUDENT, how="inner"))
+
+
+def scram_membership_000(t: Tables, ctx: Context) -> pl.LazyFrame:
+    """SCRAM Membership 000 for a student whose S1 School Membership is not PVT or HSC (on every S1 of the
+    student in the school)."""
+    s2 = t.get("S2").filter(pl.col("scram_membership") == "000")
+    return (s2.join(_s1_private_or_home(t, s2).filter(pl.col("_none")), on=STUDENT, how="inner"))
+
+
 def _transfer_example():  # noqa: ANN202 - a FileExample
     """Student "1234" of the specification (S1 record, multiple enrollments): A 8/24-10/5, B 10/6-10/20,
     A 10/21-12/1, B from 12/5: four enrollments at schools of record, three transfers, a limit of 210."""
@@ -166,6 +194,24 @@ def _transfer_example():  # noqa: ANN202 - a FileExample
 
 def rules() -> list[Rule]:
     return [
+        rule2("S2.scram_membership.pvt_hsc_not_000", "S2", ["scram_membership"],
+              "SCRAM Membership '{scram_membership}' for a student whose S1 School Membership in school "
+              "{_k_school} is '{_s1_school_membership}': it must be 000 when School Membership is PVT or HSC",
+              f"{S2.section}: SCRAM Membership", scram_membership_not_000,
+              title="SCRAM membership 000 for PVT and HSC students", tags=["membership"],
+              examples=[fex([("SC", {"school_number": "995"}), _s1(school_number="995", school_membership="PVT"),
+                             ("S2", {"school_number": "995", "scram_membership": "010"})],
+                            [("SC", {"school_number": "995"}), _s1(school_number="995", school_membership="PVT"),
+                             ("S2", {"school_number": "995", "scram_membership": "000"})],
+                            line=5)]),
+        rule2("S2.scram_membership.000_not_pvt_hsc", "S2", ["scram_membership"],
+              "SCRAM Membership '000' for a student whose S1 School Membership in school {_k_school} is "
+              "'{_s1_school_membership}': SCRAM Membership cannot be 000 unless School Membership is PVT or HSC",
+              f"{S2.section}: SCRAM Membership", scram_membership_000,
+              title="SCRAM membership not 000 for enrolled students", tags=["membership"],
+              examples=[fex([_s1(school_membership="100"), ("S2", {"scram_membership": "000"})],
+                            [_s1(school_membership="100"), ("S2", {"scram_membership": "010"})],
+                            line=4)]),
         rule2("S2.scram_membership.self_contained_over_180", "S2", ["scram_membership", "time"],
               "Self-contained SCRAM membership {_self_contained} (time C) plus School Membership {_s1_membership} "
               "of the student's S1 in school {_k_school} is {_total}: school membership plus self-contained "
