@@ -97,7 +97,7 @@ def validate(
     input or bad usage."""
     from ..engine.validate import Options
     from ..reference.model import load_reference
-    from ..report.findings_io import cap_per_rule, to_csv, to_json, to_text
+    from ..report.findings_io import cap_per_rule, to_json, to_text
 
     if format == FindingsFormat.xlsx and output is None:
         raise fail("--format xlsx writes a binary workbook: give --output FILE.xlsx")
@@ -123,7 +123,19 @@ def validate(
         summary, findings = cap_per_rule(summary, findings, max_per_rule)
     if format == FindingsFormat.json:
         write_output(to_json(summary, findings), output)
-    elif format == FindingsFormat.csv:
+    elif format == FindingsFormat.text:
+        write_output(to_text(summary, findings), output)
+    else:
+        write_document(summary, findings, format, output)
+    raise typer.Exit(result.exit_code)
+
+
+def write_document(summary: dict[str, Any], findings: pl.DataFrame, format: FindingsFormat, output: Path | None,
+                   title: str | None = None) -> None:
+    """The csv, xlsx (needs `output`) or html report of a validation result: `validate` and `submission`."""
+    from ..report.findings_io import to_csv
+
+    if format == FindingsFormat.csv:
         write_output(to_csv(findings), output)
     elif format == FindingsFormat.xlsx:
         assert output is not None
@@ -131,10 +143,9 @@ def validate(
     elif format == FindingsFormat.html:
         from ..report.html import render_html
 
-        write_output(render_html(summary, findings), output)
+        write_output(render_html(summary, findings, title=title), output)
     else:
-        write_output(to_text(summary, findings), output)
-    raise typer.Exit(result.exit_code)
+        raise ValueError(f"not a document format: {format}")
 
 
 def _write_xlsx(summary: dict[str, Any], findings: pl.DataFrame, output: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from .. import __version__
-from .commands import FindingsFormat, _write_xlsx
+from .commands import FindingsFormat, write_document
 from .main import app, fail, write_output
 
 
@@ -172,24 +172,17 @@ def _report(d: dict[str, Any], summary: dict[str, Any], findings: Any, format: F
             output: Path | None) -> None:
     """The log entry (text, json) or the validator's report of the stored findings (csv, html, xlsx)."""
     from ..engine.findings import to_dicts
-    from ..report.findings_io import to_csv, to_text
+    from ..report.findings_io import to_text
 
     if format == FindingsFormat.json:
         write_output(json.dumps({**d, "summary": summary, "findings": to_dicts(findings)}, indent=1, default=str)
                      + "\n", output)
-    elif format == FindingsFormat.csv:
-        write_output(to_csv(findings), output)
-    elif format == FindingsFormat.xlsx:
-        assert output is not None
-        _write_xlsx(summary, findings, output)
-    elif format == FindingsFormat.html:
-        from ..report.html import render_html
-
-        title = f"Submission {d['id']}: LEA {d['lea']}, {d['file_name']} ({d['status']})"
-        write_output(render_html(summary, findings, title=title), output)
-    else:
+    elif format == FindingsFormat.text:
         head = _entry_text(d)
         write_output(head + "\n\n" + to_text(summary, findings, first=findings.height), output)
+    else:
+        title = f"Submission {d['id']}: LEA {d['lea']}, {d['file_name']} ({d['status']})"
+        write_document(summary, findings, format, output, title=title)
 
 
 @app.command()
