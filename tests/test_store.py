@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from typer.testing import CliRunner
 
 from utrex.cli.main import app
@@ -19,10 +19,10 @@ from utrex.engine.validate import Options, validate_file
 from utrex.spec import Period
 from utrex.store import SchemaOutOfDate, Store, bulk, schema
 from utrex.store import submissions as S
-from utrex.store.models import Finding, Record, Submission, SubmissionRecord
+from utrex.store.models import Finding, Record, Submission, SubmissionOutcome
 from utrex.synth import cli_synth
 
-TABLES = {"submissions", "raw_files", "findings", "submission_records", "records", "reference_versions"}
+TABLES = {"submissions", "raw_files", "findings", "submission_outcomes", "records", "reference_versions"}
 
 
 def _synth(path: Path, seed: int = 1, defects: float = 0.0, lea: str = "14", students: int = 200) -> Path:
@@ -53,7 +53,7 @@ def state(store: Store, lea: str = "14", year: int = 2013) -> pl.DataFrame:
 def table_counts(store: Store) -> dict[str, int]:
     with store.session() as s:
         return {t.__tablename__: int(s.scalar(select(func.count()).select_from(t)) or 0)
-                for t in (Record, SubmissionRecord, Finding, Submission)}
+                for t in (Record, SubmissionOutcome, Finding, Submission)}
 
 
 def outcome_of(path: Path) -> tuple[pl.DataFrame, dict]:
@@ -83,6 +83,34 @@ def test_migrations_apply_and_match_the_models(store_settings) -> None:
         assert not TABLES & set(inspect(st.engine).get_table_names())
         schema.upgrade(st.engine)
         assert schema.state(st.engine).current
+    finally:
+        st.close()
+
+
+def test_migration_0004_carries_per_record_outcomes_into_blobs_and_back(store_settings) -> None:
+    st = Store(store_settings)
+    try:
+        schema.upgrade(st.engine, "0003")
+        rows = [(7, 3, "S1", "14|701|S1|9", "held", "S1.x"), (7, 1, "DI", "14|DI", "accepted", None),
+                (8, 1, "DI", "14|DI", "accepted", None)]
+        with st.engine.begin() as conn:
+            for sid in (7, 8):
+                conn.execute(text('INSERT INTO submissions (id, lea, "user", received_at, file_name, sha256, size, '
+                                  "status, kind) VALUES (:i, '14', 'u', CURRENT_TIMESTAMP, 'f', 'h', 1, "
+                                  "'validated', 'submission')"), {"i": sid})
+            conn.execute(text("INSERT INTO submission_records VALUES (:s, :l, :t, :k, :st, :h)"),
+                         [dict(zip(["s", "l", "t", "k", "st", "h"], r, strict=True)) for r in rows])
+        schema.upgrade(st.engine, "0004")
+        got = S.submission_outcome(st, 7)
+        assert got.to_dicts() == [
+            {"line": 1, "record_type": "DI", "record_key": "14|DI", "status": "accepted", "held_by": None},
+            {"line": 3, "record_type": "S1", "record_key": "14|701|S1|9", "status": "held", "held_by": "S1.x"}]
+        assert S.submission_outcome(st, 8).height == 1
+        schema.downgrade(st.engine, "0003")
+        with st.engine.connect() as conn:
+            back = conn.execute(text("SELECT submission_id, line, record_type, record_key, status, held_by "
+                                     "FROM submission_records ORDER BY submission_id, line")).all()
+        assert sorted(tuple(r) for r in back) == sorted(rows)
     finally:
         st.close()
 
@@ -235,7 +263,8 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 LOAD_POINTS = ["load:start", "load:prepared", "load:begin", "load:stale0", "load:staled", "load:deleted",
-               "load:records:batch0", "load:records:batch1", "load:records:batch3", "load:inserted", "load:commit"]
+               "load:records:batch0", "load:records:batch1", "load:records:batch3", "load:inserted", "load:prior_year",
+               "load:cross_lea", "load:commit"]
 
 
 @pytest.mark.parametrize("point", LOAD_POINTS)
@@ -283,7 +312,7 @@ sys.exit(f"not killed: {point} was never reached")
 
 # 20+ points across a submission (receipt, validation, load) and a rollback; every one a real SIGKILL
 KILL_SUBMIT = ["receive:archived", "validate:start", "validate:checked", "validate:findings", "findings:batch0",
-               "validate:submission_records", "submission_records:batch0", "submission_records:batch4",
+               "findings:batch1", "validate:outcome", "validate:outcome_written",
                "validate:commit", "load:start", "load:prepared", "load:begin", "load:stale0", "load:staled",
                "load:deleted", "load:records:batch0", "load:records:batch2", "load:records:batch4",
                "load:inserted", "load:commit"]
@@ -371,6 +400,39 @@ def test_ssns_below_grade_12_are_blanked_before_archiving(store, tmp_path) -> No
     assert "528123456" not in "".join(S.in_force(store, "14", 2013)["text"])
     messages = S.submission_findings(store, sub.id)["message"].to_list()
     assert not any("528123456" in m for m in messages)
+
+
+def test_phone_numbers_and_kept_ssns_are_seen_by_the_lea_and_only_phones_by_special_education(store, tmp_path
+                                                                                                ) -> None:
+    from utrex.store.privacy import Audience, redact_text
+    from utrex.testing import build
+
+    text = build([("S1", {"ssn": "528654321", "grade_level": "12", "phone_number": "8015550142"})])
+    path = tmp_path / "phone.txt"
+    path.write_bytes(text.encode())
+    S.submit(path, "14", store=store)
+    seen: dict[str, dict[str, str | None]] = {}
+    for who in ("lea", "state-special-education", "state"):
+        out = tmp_path / f"{who}.csv"
+        result = CliRunner().invoke(app, ["examine", "--lea", "14", "--audience", who, "--output", str(out)])
+        assert result.exit_code == 0, result.output
+        s1 = pl.read_csv(out, infer_schema=False).filter(pl.col("record_type") == "S1").row(0, named=True)
+        seen[who] = {"ssn": s1["ssn"], "phone": s1["phone_number"], "last": s1["last_name"]}
+        html = tmp_path / f"{who}.html"
+        CliRunner().invoke(app, ["examine", "--lea", "14", "--audience", who, "-f", "html", "-o", str(html)])
+        assert ("8015550142" in html.read_text()) == (who != "state")
+    assert seen["lea"]["ssn"] == "528654321" and seen["lea"]["phone"] == "8015550142"
+    assert seen["state-special-education"]["ssn"] is None and seen["state-special-education"]["phone"] == "8015550142"
+    assert seen["state"]["ssn"] is None and seen["state"]["phone"] is None
+    assert seen["state"]["last"] == seen["lea"]["last"]  # everything else is there
+    result = CliRunner().invoke(app, ["examine", "--lea", "14", "--audience", "everyone"])
+    assert result.exit_code == 2 and "expected one of" in result.output
+    # the same rule on raw record text, for state reports that carry records: blanked in place
+    records = S.in_force(store, "14", 2013)
+    red = records.select(redact_text(pl.col("text"), pl.col("record_type"), Audience.STATE).alias("t"))["t"]
+    s1 = [t for t, ty in zip(red, records["record_type"], strict=True) if ty == "S1"][0]
+    assert "8015550142" not in s1 and "528654321" not in s1
+    assert len(s1) == len([t for t in records["text"] if t.startswith("S1")][0])
 
 
 def test_cli_submit_and_the_log(store, files) -> None:
@@ -574,3 +636,56 @@ def test_submission_findings_in_every_report_format(store, files, tmp_path) -> N
     assert f"submission {sub.id}: LEA 14" in text and f"{sub.errors:,} error(s)" in text
     assert len(json.loads(out["json"].read_text())["findings"]) == stored.height
     assert runner.invoke(app, ["submission", str(sub.id), "--format", "xlsx"]).exit_code == 2
+
+
+# --- submissions in the background (the portal and the collector) ------------------------------------
+
+def test_a_background_submission_is_received_at_once_and_polled_to_the_end(store, files, tmp_path) -> None:
+    import shutil
+    import threading
+
+    from utrex.store import jobs
+
+    gate = threading.Event()
+    original = bulk.checkpoint
+
+    def held_at_validation(name: str) -> None:  # the job waits here until the test has polled it
+        if name == "validate:start":
+            gate.wait(60)
+        original(name)
+
+    upload = tmp_path / "upload.txt"
+    shutil.copy(files["flawed"], upload)
+    bulk.checkpoint = held_at_validation
+    try:
+        with jobs.SubmissionJobs(store) as pool:
+            sub = pool.start(upload, "14", user="portal:ann", remove_file=True)
+            early = jobs.poll(store, sub.id)
+            assert early["status"] in ("received", "validating") and early["done"] is False
+            assert early["user"] == "portal:ann" and sub.id in pool.running()
+            gate.set()
+            done = pool.wait(sub.id, timeout=120)
+    finally:
+        bulk.checkpoint = original
+    assert done.status == "loaded" and done.held and jobs.poll(store, sub.id)["done"] is True
+    assert not upload.exists()  # the upload's temporary file is removed once the job is done
+    assert S.in_force(store, "14", 2013).height == done.accepted
+
+
+def test_a_background_refusal_is_immediate_and_a_failure_is_polled(store, files, monkeypatch) -> None:
+    from utrex.store import jobs
+
+    with jobs.SubmissionJobs(store) as pool:
+        with pytest.raises(S.SubmissionRefused, match="names LEA 14"):
+            pool.start(files["clean"], "15")
+
+        def boom(name: str) -> None:
+            if name == "load:deleted":
+                raise RuntimeError("disk full")
+
+        monkeypatch.setattr(bulk, "checkpoint", boom)
+        sub = pool.start(files["clean"], "14")
+        failed = pool.wait(sub.id, timeout=120)
+    assert failed.status == "failed" and "disk full" in (failed.reason or "")
+    assert jobs.poll(store, sub.id)["done"] is True
+    assert S.in_force(store, "14", 2013).height == 0

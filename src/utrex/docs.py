@@ -24,6 +24,7 @@ def field_json(f: Field) -> dict[str, Any]:
         "literal": f.literal,
         "codes": [{"code": c, "meaning": m} for c, m in f.codes.codes.items()] if f.codes else None,
         "description": f.description,
+        "privacy": f.privacy.value,
     }
 
 

@@ -66,7 +66,14 @@ def _root(
     """utrex: validate, store and report Utah Clearinghouse (UTREx) student data files."""
 
 
-from . import commands, diff_cmd, store_cmd  # noqa: E402,F401  (register the sub-commands on `app`)
+from . import (  # noqa: E402,F401  (register the sub-commands on `app`)
+    commands,
+    crosslea_cmd,
+    cutoff_cmd,
+    diff_cmd,
+    periods_cmd,
+    store_cmd,
+)
 
 
 def main() -> None:

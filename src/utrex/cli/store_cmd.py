@@ -287,16 +287,24 @@ def examine(
     format: Annotated[ExamineFormat, typer.Option("--format", "-f", help="csv (editable) or html (view only)")
                       ] = ExamineFormat.csv,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout")] = None,
+    audience: Annotated[str, typer.Option("--audience", help="Who will read it: lea (everything), "
+                                          "state-special-education (no SSN), state (no SSN, no phone number)")
+                        ] = "lea",
 ) -> None:
     """The records as the store holds them, one row per record, columns named by the field ids of `utrex spec`.
-    Holds the LEA's own phone numbers and retained SSNs (state reports never show them)."""
+    For the LEA it holds its phone numbers and retained SSNs; --audience removes what others may not see."""
     from ..store.examine import examine as do_examine
     from ..store.examine import to_csv, to_html
+    from ..store.privacy import Audience
     from ..store.submissions import SubmissionError
 
+    try:
+        who = Audience(audience)
+    except ValueError:
+        raise fail(f"--audience {audience!r}: expected one of {', '.join(a.value for a in Audience)}", 2) from None
     store = _open()
     try:
-        examined = do_examine(store, lea=lea, submission=submission, school_year=school_year)
+        examined = do_examine(store, lea=lea, submission=submission, school_year=school_year, audience=who)
     except SubmissionError as e:
         raise fail(str(e), 1) from None
     finally:

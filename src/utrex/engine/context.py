@@ -8,14 +8,12 @@ from functools import cached_property
 
 from ..reference.model import Lea, Reference
 from ..spec import Period, Specification
+from ..spec.model import weekday_on_or_after
 
 
 def count_date(year: int, month: int, day: int) -> dt.date:
     """A count date: the given day, or the following Monday when it falls on a weekend."""
-    d = dt.date(year, month, day)
-    while d.weekday() >= 5:
-        d += dt.timedelta(days=1)
-    return d
+    return weekday_on_or_after(dt.date(year, month, day))
 
 
 @dataclass

@@ -7,7 +7,8 @@ columns tile the record without gaps or overlaps; every such choice is in docs/s
 from __future__ import annotations
 
 from . import codes_2013 as c
-from .model import ALL_PERIODS, CodeSet, Field, Kind, Period, RecordLayout, Specification
+from .model import ALL_PERIODS, CodeSet, Field, Kind, Period, Privacy, RecordLayout, Specification
+from .periods_2013 import POLICY_2013
 
 ALL = ALL_PERIODS
 YE = frozenset({Period.YEAR_END})
@@ -25,8 +26,9 @@ def F(  # noqa: N802 - reads like a table row
     cond: str = "",
     desc: str = "",
     literal: str | None = None,
+    privacy: Privacy = Privacy.OPEN,
 ) -> Field:
-    return Field(id, name, start, end, kind, req, cond, codes, literal, desc)
+    return Field(id, name, start, end, kind, req, cond, codes, literal, desc, privacy)
 
 
 def rid(code: str) -> Field:
@@ -85,7 +87,7 @@ S1 = RecordLayout(
         rid("S1"),
         student_number(4),
         F("ssn", "Social Security Number", 14, 22, K.IDENTIFIER, cond="12th-grade CTE students only",
-          desc="9 digits; deleted below 12th grade; never stored in the warehouse"),
+          desc="9 digits; deleted below 12th grade; never stored in the warehouse", privacy=Privacy.LEA_ONLY),
         F("last_name", "Last Name", 23, 42, K.NAME, ALL),
         F("first_name", "First Name", 43, 58, K.NAME, ALL),
         F("middle_name", "Middle Name", 59, 74, K.NAME),
@@ -118,7 +120,8 @@ S1 = RecordLayout(
         F("limited_english", "Limited English", 125, 125, K.CODE, codes=c.LIMITED_ENGLISH),
         F("economic_disadv", "Economically Disadvantaged", 126, 126, K.CODE, codes=c.ECONOMIC),
         F("resident_status", "Resident Status", 127, 127, K.CODE, ALL, c.RESIDENT_STATUS),
-        F("phone_number", "Phone Number", 128, 137, K.NUMBER, desc="Ten digits; never leaves the store"),
+        F("phone_number", "Phone Number", 128, 137, K.NUMBER, desc="Ten digits; never leaves the store",
+          privacy=Privacy.LEA_AND_SPECIAL_EDUCATION),
         F("migrant", "Migrant", 138, 138, K.CODE, codes=c.YES_BLANK, desc="Only the LEAs the state allows"),
         F("days_attended", "Days Attended", 139, 141, K.NUMBER, YE,
           desc="180-day-equivalent days attended, right justified zero filled"),
@@ -371,4 +374,5 @@ SPEC_2013 = Specification(
     },
     which_month={"OCT": Period.OCTOBER, "DEC": Period.DECEMBER, "EOY": Period.YEAR_END}
     | {m: Period.MONTHLY for m in ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "NOV")},
+    period_policy=POLICY_2013,
 )

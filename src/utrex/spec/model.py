@@ -6,6 +6,7 @@ Declarations only: this module imports nothing of the project, and the parser, t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -41,6 +42,19 @@ class Kind(StrEnum):
     IGNORED = "ignored"  # in the layout but not used
 
 
+def weekday_on_or_after(d: dt.date) -> dt.date:
+    """A count date's rule: the day itself, or the following Monday when it falls on a weekend."""
+    return d + dt.timedelta(days=7 - d.weekday()) if d.weekday() >= 5 else d
+
+
+class Privacy(StrEnum):
+    """Who may see a field's value once it is in the store (the specification's privacy rules)."""
+
+    OPEN = "open"  # anyone authorised for the LEA, and the state's reports
+    LEA_AND_SPECIAL_EDUCATION = "lea+special-education"  # the LEA's people and the state's special-education staff
+    LEA_ONLY = "lea"  # the LEA's people; kept only where the specification allows; never in a state report
+
+
 @dataclass(frozen=True)
 class CodeSet:
     """Allowed values of a code field with their meanings (blank is listed as " " when allowed)."""
@@ -72,6 +86,7 @@ class Field:
     codes: CodeSet | None = None
     literal: str | None = None
     description: str = ""
+    privacy: Privacy = Privacy.OPEN
 
     @property
     def width(self) -> int:
@@ -131,6 +146,7 @@ class Specification:
     record_types: tuple[RecordLayout, ...]
     required_record_types: Mapping[Period, tuple[str, ...]] = field(default_factory=dict)
     which_month: Mapping[str, Period] = field(default_factory=dict)
+    period_policy: PeriodPolicy | None = None  # the reporting periods' dates and deadlines this year
 
     def layout(self, code: str) -> RecordLayout:
         for rt in self.record_types:
@@ -141,3 +157,86 @@ class Specification:
     @property
     def codes(self) -> list[str]:
         return [rt.code for rt in self.record_types]
+
+
+# --- reporting periods: count dates, deadlines, extensions ------------------------------------------
+
+@dataclass(frozen=True)
+class SchoolDate:
+    """A day named by month and day, placed in a school year: July-December in the year the school
+    year starts, January-June in the year it ends; `after_end` for a summer day after it (July 8)."""
+
+    month: int
+    day: int
+    after_end: bool = False
+
+    def on(self, school_year: int) -> dt.date:
+        year = school_year if self.month <= 6 or self.after_end else school_year - 1
+        return dt.date(year, self.month, self.day)
+
+    def describe(self) -> str:
+        return dt.date(2000, self.month, self.day).strftime("%B ") + str(self.day)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A last day (inclusive): `day` itself, or the `business_days_after` weekday after it."""
+
+    day: SchoolDate
+    business_days_after: int = 0
+
+    def on(self, school_year: int) -> dt.date:
+        d = self.day.on(school_year)
+        left = self.business_days_after
+        while left:
+            d += dt.timedelta(days=1)
+            left -= d.weekday() < 5  # Monday-Friday; no holiday calendar is declared
+        return d
+
+    def describe(self) -> str:
+        if not self.business_days_after:
+            return self.day.describe()
+        return f"{self.business_days_after} business days after {self.day.describe()}"
+
+
+@dataclass(frozen=True)
+class PeriodDates:
+    """One reporting period's dates: the count (snapshot) date, the first finalization's deadline
+    (`due`), the last day a finalization may be replaced (`revise_until`, default `due`) and the day the
+    state analyses the data on or after."""
+
+    period: Period
+    title: str
+    count: SchoolDate
+    due: Deadline
+    analysis: SchoolDate
+    revise_until: Deadline | None = None
+    weekend_moves_count: bool = True  # a count date on a weekend moves to the following Monday
+    extensions_by: str = ""  # who grants an extension, as the specification names them
+
+    def count_date(self, school_year: int) -> dt.date:
+        d = self.count.on(school_year)
+        return weekday_on_or_after(d) if self.weekend_moves_count else d
+
+    def due_date(self, school_year: int) -> dt.date:
+        return self.due.on(school_year)
+
+    def revise_until_date(self, school_year: int) -> dt.date:
+        return (self.revise_until or self.due).on(school_year)
+
+
+@dataclass(frozen=True)
+class PeriodPolicy:
+    """The state's rules for the reporting periods: their dates and whether an LEA may get an extension."""
+
+    name: str
+    description: str
+    source: str  # where the rules are written, for citations
+    periods: tuple[PeriodDates, ...]
+    extensions: bool = True
+
+    def dates(self, period: Period | str) -> PeriodDates:
+        for p in self.periods:
+            if p.period == Period(period):
+                return p
+        raise KeyError(f"policy {self.name!r} has no period {Period(period).value!r}")

@@ -14,7 +14,8 @@ field and record type, never a Python loop over records.
   value escaped (Jinja2 autoescape).
 
 Examine shows an LEA its own data: phone numbers and the SSNs the store kept (grade 12 and above) are
-in it. State reports never show either.
+in it. Another audience (privacy.Audience: the state's special-education staff, other state staff) gets
+the fields it may not see emptied; state reports never show either.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .. import __version__
 from ..spec import spec_for
 from .db import Store
 from .models import Record
+from .privacy import Audience, redact_columns
 from .submissions import (
     SubmissionRefused,
     get,
@@ -55,8 +57,9 @@ class Examined:
 
 
 def examine(store: Store, lea: str | int | None = None, submission: int | None = None,
-            school_year: int | None = None) -> Examined:
-    """The accepted records of `submission`, else the records in force (of `lea`, else of every LEA)."""
+            school_year: int | None = None, audience: Audience = Audience.LEA) -> Examined:
+    """The accepted records of `submission`, else the records in force (of `lea`, else of every LEA),
+    with the fields `audience` may not see (privacy.py) left empty."""
     if submission is not None:
         sub = get(store, submission)
         if lea is not None and sub.lea != normalize_lea(lea):
@@ -67,7 +70,9 @@ def examine(store: Store, lea: str | int | None = None, submission: int | None =
         year = school_year if school_year is not None else _latest_year(store, lea)
         records = _in_force(store, lea, year)
         title = f"{f'LEA {normalize_lea(lea)}' if lea is not None else 'Every LEA'}: records in force, {year or '-'}"
-    return Examined(with_fields(records, year), year, title)
+    if audience != Audience.LEA:
+        title += f" (as seen by {audience.value} staff: private fields removed)"
+    return Examined(redact_columns(with_fields(records, year), audience, year), year, title)
 
 
 def _latest_year(store: Store, lea: str | int | None) -> int | None:

@@ -14,6 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from ..spec import Period
+from ..spec.model import weekday_on_or_after
 
 EPOCH = dt.date(1970, 1, 1)
 NO_DATE = np.int64(1 << 40)  # "no date yet": later than any real date
@@ -129,10 +130,7 @@ def build_calendar(school_year: int, shift: int, days: int = 180, year_round: bo
 
 
 def count_date(year: int, month: int, day: int) -> dt.date:
-    d = dt.date(year, month, day)
-    while d.weekday() >= 5:
-        d += dt.timedelta(days=1)
-    return d
+    return weekday_on_or_after(dt.date(year, month, day))
 
 
 WHICH_MONTH = {Period.OCTOBER: "OCT", Period.DECEMBER: "DEC", Period.YEAR_END: "EOY", Period.MONTHLY: "FEB"}
