@@ -72,6 +72,7 @@ from . import (  # noqa: E402,F401  (register the sub-commands on `app`)
     cutoff_cmd,
     diff_cmd,
     periods_cmd,
+    report_cmd,
     store_cmd,
 )
 

@@ -1,0 +1,74 @@
+"""`utrex report NAME`: a state report from the store (issue 5), as csv, json, html or xlsx.
+
+Exit status: 0 written; 1 refused (e.g. nothing finalized to report on); 2 usage (unknown or unbuilt
+report name, --school without --lea, xlsx without --output)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .main import app, fail, write_output
+from .store_cmd import _open
+
+
+class ReportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+    html = "html"
+    xlsx = "xlsx"
+
+
+@app.command()
+def report(
+    name: Annotated[str, typer.Argument(help="october-1 (december-1, year-end, charter-summary, compliance: "
+                                             "planned)")],
+    lea: Annotated[str | None, typer.Option("--lea", help="Only the students counted at this LEA's schools")] = None,
+    school: Annotated[str | None, typer.Option("--school", help="Only this school of the LEA (needs --lea)")] = None,
+    school_year: Annotated[int | None, typer.Option("--school-year", help="Ending year, 2013 for 2012-13 "
+                                                    "(default: the current school year)")] = None,
+    finalized: Annotated[bool, typer.Option("--finalized", help="Each LEA's snapshot finalized for the period "
+                                            "instead of the live records in force")] = False,
+    detail: Annotated[bool, typer.Option("--detail", help="List the students behind the counts")] = False,
+    format: Annotated[ReportFormat, typer.Option("--format", "-f", help="csv, json, html or xlsx")] = ReportFormat.csv,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout")] = None,
+) -> None:
+    """A state report: counts by LEA, school and grade (csv: one row each; with --detail the students, keyed
+    the same way). Counts of 1-9 are named in the `suppressed` column: blank them before publishing."""
+    from ..reports import output as out
+    from ..reports.registry import REPORTS, built, run
+    from ..store.periods import school_year_of
+
+    kind = REPORTS.get(name)
+    if kind is None or kind.compute is None:
+        why = "is not built yet" if kind is not None else "is not a report"
+        raise fail(f"{name!r} {why}; built: {', '.join(built())}")
+    if school is not None and lea is None:
+        raise fail("--school needs --lea (a school number is the LEA's)")
+    if format == ReportFormat.xlsx and output is None:
+        raise fail("--format xlsx needs --output")
+    year = school_year if school_year is not None else school_year_of(dt.date.today())
+    store = _open()
+    try:
+        counts, students, facts = run(name, store, year, lea, school, finalized)
+    finally:
+        store.close()
+    if finalized and not facts.get("students") and counts.is_empty():
+        typer.echo(f"utrex: note: no LEA has finalized records for {name} {year} in this scope", err=True)
+    shown = students if detail else None
+    if format == ReportFormat.csv:
+        write_output(out.to_csv(counts, shown), output)
+    elif format == ReportFormat.json:
+        write_output(out.to_json(facts, counts, shown), output)
+    elif format == ReportFormat.html:
+        write_output(out.to_html(facts, counts, shown, list(kind.key)), output)
+    else:
+        assert output is not None
+        try:
+            out.write_xlsx(facts, counts, shown, output)
+        except OSError as e:
+            raise fail(f"cannot write {output}: {e}") from None

@@ -1,0 +1,45 @@
+"""The reports `utrex report NAME` knows (issue 5). A name whose `compute` is None is planned, not built:
+asking for it is a usage error that lists the built ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from . import october_1
+
+if TYPE_CHECKING:
+    from ..store.db import Store
+
+Compute = Callable[..., tuple[pl.DataFrame, pl.DataFrame, dict[str, object]]]
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    name: str
+    title: str
+    key: tuple[str, ...]  # what a count row is keyed by (and the detail carries)
+    compute: Compute | None  # (store, school_year, lea, school, finalized) -> (counts, detail, facts)
+
+
+REPORTS: dict[str, ReportKind] = {r.name: r for r in (
+    ReportKind("october-1", "October 1 Fall Enrollment", tuple(october_1.KEY), october_1.compute),
+    ReportKind("december-1", "December 1 special education and homeless count", (), None),
+    ReportKind("year-end", "Year-End membership, attendance and completion", (), None),
+    ReportKind("charter-summary", "Clearinghouse Summary per charter school", (), None),
+    ReportKind("compliance", "Submission compliance", (), None),
+)}
+
+
+def built() -> list[str]:
+    return [n for n, r in REPORTS.items() if r.compute is not None]
+
+
+def run(name: str, store: Store, school_year: int, lea: str | None, school: str | None,
+        finalized: bool) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, object]]:
+    kind = REPORTS[name]
+    assert kind.compute is not None
+    return kind.compute(store, school_year, lea=lea, school=school, finalized=finalized)
