@@ -306,3 +306,13 @@ def test_a_charter_over_its_maximum_enrollment_is_flagged(store, tmp_path) -> No
     csv = pl.read_csv(_write(tmp_path / "c.csv", _cli("october-1", "--school-year", str(YEAR), "--lea", "70")),
                       schema_overrides={k: pl.Utf8 for k in O.KEY})
     assert csv.select("students", "charter_max_enrollment", "over_charter_max").rows() == [(2, 1, True)]
+
+
+def test_without_school_year_the_latest_the_store_holds_is_reported(store, tmp_path) -> None:
+    load(store, tmp_path)
+    default = pl.read_csv(_write(tmp_path / "d.csv", _cli("october-1")), infer_schema=False)
+    explicit = pl.read_csv(_write(tmp_path / "e.csv", _cli("october-1", "--school-year", str(YEAR))),
+                           infer_schema=False)
+    assert default.height > 0 and default.equals(explicit)
+    result = CliRunner().invoke(app, ["report", "october-1", "--school-year", str(YEAR + 5)])
+    assert result.exit_code == 0 and "nothing to count" in result.output

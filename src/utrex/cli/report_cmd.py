@@ -30,7 +30,7 @@ def report(
     lea: Annotated[str | None, typer.Option("--lea", help="Only the students counted at this LEA's schools")] = None,
     school: Annotated[str | None, typer.Option("--school", help="Only this school of the LEA (needs --lea)")] = None,
     school_year: Annotated[int | None, typer.Option("--school-year", help="Ending year, 2013 for 2012-13 "
-                                                    "(default: the current school year)")] = None,
+                                                    "(default: the latest the store holds)")] = None,
     finalized: Annotated[bool, typer.Option("--finalized", help="Each LEA's snapshot finalized for the period "
                                             "instead of the live records in force")] = False,
     detail: Annotated[bool, typer.Option("--detail", help="List the students behind the counts")] = False,
@@ -41,7 +41,9 @@ def report(
     the same way). Counts of 1-9 are named in the `suppressed` column: blank them before publishing."""
     from ..reports import output as out
     from ..reports.registry import REPORTS, built, run
+    from ..store.examine import latest_school_year
     from ..store.periods import school_year_of
+    from ..store.submissions import normalize_lea
 
     kind = REPORTS.get(name)
     if kind is None or kind.compute is None:
@@ -51,14 +53,18 @@ def report(
         raise fail("--school needs --lea (a school number is the LEA's)")
     if format == ReportFormat.xlsx and output is None:
         raise fail("--format xlsx needs --output")
-    year = school_year if school_year is not None else school_year_of(dt.date.today())
     store = _open()
     try:
+        # default: the latest school year the store holds records of (for the LEA), else today's
+        year = (school_year if school_year is not None
+                else latest_school_year(store, normalize_lea(lea) if lea else None) or school_year_of(dt.date.today()))
         counts, students, facts = run(name, store, year, lea, school, finalized)
     finally:
         store.close()
     if finalized and not facts.get("students") and counts.is_empty():
         typer.echo(f"utrex: note: no LEA has finalized records for {name} {year} in this scope", err=True)
+    elif counts.is_empty():
+        typer.echo(f"utrex: note: nothing to count for {name} {year} in this scope (no records in force)", err=True)
     shown = students if detail else None
     if format == ReportFormat.csv:
         write_output(out.to_csv(counts, shown), output)

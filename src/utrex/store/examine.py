@@ -67,7 +67,7 @@ def examine(store: Store, lea: str | int | None = None, submission: int | None =
         records, year = _submitted(store, submission), sub.school_year
         title = f"LEA {sub.lea}: submission {submission} ({sub.file_name}), accepted records"
     else:
-        year = school_year if school_year is not None else _latest_year(store, lea)
+        year = school_year if school_year is not None else latest_school_year(store, lea)
         records = _in_force(store, lea, year)
         title = f"{f'LEA {normalize_lea(lea)}' if lea is not None else 'Every LEA'}: records in force, {year or '-'}"
     if audience != Audience.LEA:
@@ -75,7 +75,8 @@ def examine(store: Store, lea: str | int | None = None, submission: int | None =
     return Examined(redact_columns(with_fields(records, year), audience, year), year, title)
 
 
-def _latest_year(store: Store, lea: str | int | None) -> int | None:
+def latest_school_year(store: Store, lea: str | int | None) -> int | None:
+    """The latest school year with records in force (of `lea`, else of any LEA)."""
     q = select(func.max(Record.school_year))
     if lea is not None:
         q = q.where(Record.lea == normalize_lea(lea))
