@@ -15,7 +15,9 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 def test_rules_page_is_current() -> None:
-    assert (DOCS / "rules.md").read_text() == rules_markdown(registry().all())
+    from utrex.store.cross_lea import rules as cross_lea_rules
+
+    assert (DOCS / "rules.md").read_text() == rules_markdown(registry().all(), cross_lea_rules())
 
 
 def test_specification_page_is_current() -> None:

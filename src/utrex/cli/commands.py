@@ -60,18 +60,27 @@ def rules(
     record_type: Annotated[str | None, typer.Option("--record-type", "-r")] = None,
 ) -> None:
     """List the rule catalogue: id, level, severity, record type, fields, message, citation."""
+    from ..store.cross_lea import rules as cross_lea_rules
+
     rs = registry().all()
+    cross = cross_lea_rules()
     if record_type:
         rs = [r for r in rs if r.record_type == record_type.upper()]
+        cross = [c for c in cross if c.to_dict()["record_type"] == record_type.upper()]
     if format == SpecFormat.json:
-        write_output(json.dumps({"rules": [r.to_dict() for r in rs]}, indent=1) + "\n", None)
+        write_output(json.dumps({"rules": [r.to_dict() for r in rs],
+                                 "cross_lea_rules": [c.to_dict() for c in cross]}, indent=1) + "\n", None)
     elif format == SpecFormat.markdown:
-        write_output(rules_markdown(rs), None)
+        write_output(rules_markdown(rs, cross), None)
     else:
         for r in rs:
             typer.echo(f"{r.id:<45} L{int(r.level)} {r.severity.value:<7} {r.record_type:<4} "
                        f"{','.join(r.fields):<30} {r.citation}")
-        typer.echo(f"{len(rs)} rules")
+        for c in cross:
+            d = c.to_dict()
+            typer.echo(f"{d['id']:<45} L{d['level']} {d['severity']:<7} {d['record_type']:<4} "
+                       f"{','.join(d['fields']):<30} {d['citation']} (across LEAs, in the store)")
+        typer.echo(f"{len(rs)} rules" + (f", and {len(cross)} across LEAs checked in the store" if cross else ""))
 
 
 @app.command()
