@@ -25,8 +25,8 @@ class ReportFormat(StrEnum):
 
 @app.command()
 def report(
-    name: Annotated[str, typer.Argument(help="october-1 (december-1, year-end, charter-summary, compliance: "
-                                             "planned)")],
+    name: Annotated[str, typer.Argument(help="october-1, december-1, year-end, charter-summary or "
+                                             "compliance")],
     lea: Annotated[str | None, typer.Option("--lea", help="Only the students counted at this LEA's schools")] = None,
     school: Annotated[str | None, typer.Option("--school", help="Only this school of the LEA (needs --lea)")] = None,
     school_year: Annotated[int | None, typer.Option("--school-year", help="Ending year, 2013 for 2012-13 "
@@ -71,7 +71,7 @@ def report(
     elif format == ReportFormat.json:
         write_output(out.to_json(facts, counts, shown), output)
     elif format == ReportFormat.html:
-        write_output(out.to_html(facts, counts, shown, list(kind.key)), output)
+        write_output(out.to_html(facts, counts, shown, list(kind.key), **dict(kind.html)), output)
     else:
         assert output is not None
         try:

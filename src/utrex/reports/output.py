@@ -47,26 +47,30 @@ def write_xlsx(facts: dict[str, Any], counts: pl.DataFrame, detail: pl.DataFrame
 
 
 def to_html(facts: dict[str, Any], counts: pl.DataFrame, detail: pl.DataFrame | None,
-            key: list[str], totals_by: str = "grade_level") -> str:
-    """Self-contained (no script, no CDN): the facts, a bar chart of students by `totals_by` (inline SVG),
-    then one table per LEA and school; with `detail`, each count row links to its students."""
+            key: list[str], totals_by: str | list[str] = "grade_level", measure: str = "students") -> str:
+    """Self-contained (no script, no CDN): the facts, a bar chart of `measure` by `totals_by` (inline SVG;
+    several columns: their non-blank values joined make the label), then one table per LEA and school (per
+    LEA when the key has no school); with `detail`, each count row's `measure` links to its rows."""
     e = html.escape
+    by_columns = [totals_by] if isinstance(totals_by, str) else list(totals_by)
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{e(str(facts['title']))}</title>",
              f"<style>{CSS}</style></head><body><h1>{e(str(facts['title']))}</h1><dl>"]
     parts += [f"<dt>{e(k)}</dt><dd>{e(json.dumps(v) if isinstance(v, dict) else str(v))}</dd>"
               for k, v in facts.items() if k != "title"]
     parts.append("</dl>")
-    by = counts.group_by(totals_by, maintain_order=True).agg(pl.col("students").sum())
-    parts.append(bar_chart([(str(g), int(n)) for g, n in by.iter_rows()], f"Students by {totals_by}"))
-    group = key[:-1]
-    for (lea, school), rows in counts.group_by(group, maintain_order=True):
-        parts.append(f"<h2>LEA {e(str(lea))} school {e(str(school))}</h2>")
-        parts.append(_table(rows, link=detail is not None, key=key))
+    by = counts.group_by(by_columns, maintain_order=True).agg(pl.col(measure).sum())
+    items = [(" ".join(str(v) for v in row[:-1] if v not in (None, "")), int(row[-1])) for row in by.iter_rows()]
+    parts.append(bar_chart(items, f"{measure.capitalize()} by {' and '.join(by_columns)}"))
+    group = ["lea_number", "school_number"] if "school_number" in key else ["lea_number"]
+    for names, rows in counts.group_by(group, maintain_order=True):
+        heading = " ".join(f"{label} {e(str(v))}" for label, v in zip(("LEA", "school"), names, strict=False))
+        parts.append(f"<h2>{heading}</h2>")
+        parts.append(_table(rows, link=detail is not None, key=key, measure=measure))
     if detail is not None:
         parts.append("<h2>Students behind the counts</h2>")
         for k, rows in detail.group_by(key, maintain_order=True):
             parts.append(f"<h3 id='{_anchor(k)}'>{e(' / '.join(map(str, k)))}</h3>")
-            parts.append(_table(rows, link=False, key=key))
+            parts.append(_table(rows, link=False, key=key, measure=measure))
     parts.append("</body></html>\n")
     return "".join(parts)
 
@@ -75,7 +79,7 @@ def _anchor(k: tuple[Any, ...] | list[Any]) -> str:
     return "d-" + "-".join(html.escape(str(v)) for v in k)
 
 
-def _table(rows: pl.DataFrame, link: bool, key: list[str]) -> str:
+def _table(rows: pl.DataFrame, link: bool, key: list[str], measure: str = "students") -> str:
     e = html.escape
     out = ["<table><thead><tr>", *[f"<th>{e(c)}</th>" for c in rows.columns], "</tr></thead><tbody>"]
     for row in rows.iter_rows(named=True):
@@ -83,7 +87,7 @@ def _table(rows: pl.DataFrame, link: bool, key: list[str]) -> str:
         cells = []
         for c, v in row.items():
             text = e("" if v is None else str(int(v) if isinstance(v, bool) else v))
-            if link and c == "students":
+            if link and c == measure:
                 text = f"<a href='#{_anchor([row[k] for k in key])}'>{text}</a>"
             cells.append(f"<td class='small'>{text}</td>" if c in marked else f"<td>{text}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
@@ -95,15 +99,16 @@ def bar_chart(items: list[tuple[str, int]], title: str, width: int = 640, bar: i
     """A horizontal bar chart as inline SVG: one labelled bar per item, its value written at its end."""
     e = html.escape
     top = max((n for _, n in items), default=0) or 1
+    left = max(60, 7 * max((len(label) for label, _ in items), default=0))  # room for long labels
     height = 30 + bar * len(items) * 3 // 2
     out = [f"<figure><figcaption>{e(title)}</figcaption><svg xmlns='http://www.w3.org/2000/svg' "
            f"width='{width}' height='{height}' role='img' aria-label='{e(title)}'>"]
     for i, (label, n) in enumerate(items):
         y = 10 + i * bar * 3 // 2
-        w = int((width - 160) * n / top)
+        w = int((width - 100 - left) * n / top)
         out.append(f"<text x='0' y='{y + bar - 4}'>{e(label)}</text>"
-                   f"<rect x='60' y='{y}' width='{w}' height='{bar}' fill='#4a78b5'><title>{e(label)}: {n}"
-                   f"</title></rect><text x='{66 + w}' y='{y + bar - 4}'>{n}</text>")
+                   f"<rect x='{left}' y='{y}' width='{w}' height='{bar}' fill='#4a78b5'><title>{e(label)}: {n}"
+                   f"</title></rect><text x='{left + 6 + w}' y='{y + bar - 4}'>{n}</text>")
     out.append("</svg></figure>")
     return "".join(out)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from . import october_1
+from . import charter_summary, compliance, december_1, october_1, year_end
 
 if TYPE_CHECKING:
     from ..store.db import Store
@@ -23,14 +23,18 @@ class ReportKind:
     title: str
     key: tuple[str, ...]  # what a count row is keyed by (and the detail carries)
     compute: Compute | None  # (store, school_year, lea, school, finalized) -> (counts, detail, facts)
+    html: tuple[tuple[str, object], ...] = ()  # keyword arguments of output.to_html (chart, measure)
 
 
 REPORTS: dict[str, ReportKind] = {r.name: r for r in (
     ReportKind("october-1", "October 1 Fall Enrollment", tuple(october_1.KEY), october_1.compute),
-    ReportKind("december-1", "December 1 special education and homeless count", (), None),
-    ReportKind("year-end", "Year-End membership, attendance and completion", (), None),
-    ReportKind("charter-summary", "Clearinghouse Summary per charter school", (), None),
-    ReportKind("compliance", "Submission compliance", (), None),
+    ReportKind("december-1", "December 1 special education and homeless count", tuple(december_1.KEY),
+               december_1.compute, (("totals_by", ["count", "disability"]),)),
+    ReportKind("year-end", "Year-End membership and attendance", tuple(year_end.KEY), year_end.compute),
+    ReportKind("charter-summary", "Clearinghouse Summary per charter school", tuple(charter_summary.KEY),
+               charter_summary.compute, (("totals_by", "district_of_residence"),)),
+    ReportKind("compliance", "Submission compliance", tuple(compliance.KEY), compliance.compute,
+               (("totals_by", "item"), ("measure", "submissions"))),
 )}
 
 
