@@ -82,3 +82,31 @@ def test_october_1_equals_a_plain_sql_count_on_a_synthetic_state(store: Store, s
     assert got.equals(expected.sort(key))
     # the students who moved between LEAs are counted once, where the SQL counts them
     assert detail["ssid"].n_unique() == detail.height == expected["students"].sum()
+
+
+def test_charter_summary_equals_a_plain_sql_count_on_the_same_state(store: Store, state: Path) -> None:
+    from utrex.reports import charter_summary as C
+
+    reference = load_reference(state / "reference")
+    for path in sorted(state.glob("lea*-october.txt")):
+        assert S.submit(path, path.name[3:5], store=store, reference=reference).status == "loaded"
+    on = O.count_day(YEAR).strftime("%Y%m%d")
+    s1 = spec_for(YEAR).layout("S1").field("district_of_residence")
+    regular = ", ".join(f"'{d}'" for d in C.REGULAR_DISTRICTS)  # a charter LEA: not a regular district number
+    # the October 1 students (same SQL as above) at charter LEAs, by the S1's District of Residence
+    sql = _sql(on).replace(
+        "rtrim(substr(text, ", f"rtrim(substr(text, {s1.start}, {s1.width})) AS district_of_residence, "
+                               "rtrim(substr(text, ", 1)
+    sql = sql.split("SELECT lea AS lea_number")[0] + f"""
+    SELECT lea, school_number, district_of_residence, COUNT(*) AS students FROM ranked
+    WHERE pick = 1 AND resident_status NOT IN ('A', 'F', 'J') AND lea NOT IN ({regular})
+    GROUP BY lea, school_number, district_of_residence"""
+    with store.engine.connect() as conn:
+        rows = conn.execute(text(sql)).all()
+    expected = pl.DataFrame([tuple(r) for r in rows], orient="row", schema={
+        "lea_number": pl.Utf8, "school_number": pl.Utf8, "district_of_residence": pl.Utf8, "students": pl.Int64})
+    counts, _, _ = C.compute(store, YEAR)
+    key = ["lea_number", "school_number", "district_of_residence"]
+    got = counts.select(*key, pl.col("students").cast(pl.Int64)).sort(key)
+    assert expected.height > 0 and expected["students"].sum() > 20  # the state has a charter with students
+    assert got.equals(expected.sort(key))
