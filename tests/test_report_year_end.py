@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from utrex.cli.main import app
+from utrex.reports import completion
 from utrex.reports import year_end as Y
 from utrex.store import Store
 from utrex.store import submissions as S
@@ -196,3 +197,90 @@ def test_finalized_reports_the_year_end_snapshots(store, tmp_path, finalize_firs
     assert _by_key(live)[("14", "790", "10")]["students"] == 4
     frozen, _, facts = Y.compute(store, YEAR, finalized=True)
     assert _by_key(frozen) == EXPECTED and facts["finalized"] is True
+
+
+# --- high-school completion outcomes and exit codes (reports/completion.py) ---------------------------------
+# LEA 21, school 790: seniors (grade 12) with a completion status as of July 15, some exited, and one junior.
+SENIOR = {"grade_level": "12"}
+LEA21 = [
+    s1("21", "301", "2000301", "170", "160", **SENIOR, hs_completion_status="GR"),  # basic diploma
+    s1("21", "302", "2000302", "170", "160", **SENIOR, hs_completion_status="GR"),  # basic diploma
+    s1("21", "303", "2000303", "170", "160", **SENIOR, hs_completion_status="GG"),  # Utah HS completion (GED)
+    s1("21", "304", "2000304", "170", "160", **SENIOR, hs_completion_status="CT"),  # certificate
+    s1("21", "305", "2000305", "170", "160", **SENIOR, hs_completion_status="DO"),  # dropout (status)
+    s1("21", "306", "2000306", "170", "160", **SENIOR, hs_completion_status="RT"),  # retained senior
+    s1("21", "307", "2000307", "170", "160", **SENIOR, hs_completion_status="GP"),  # graduation pending
+    s1("21", "308", "2000308", "130", "120", **SENIOR, exit_date="20130315", exit_code="Q3",
+       hs_completion_status="GR"),  # early graduate, 3rd quarter: exit Q3 and a basic diploma
+    s1("21", "309", "2000309", "170", "160", **SENIOR, exit_date="20130601", exit_code="OG",
+       hs_completion_status="CT"),  # other graduate (completer): exit OG and a certificate
+    s1("21", "310", "2000310", "050", "045", **SENIOR, exit_date="20121115", exit_code="DO"),  # exit DO only
+    s1("21", "311", "2000311", "060", "055", grade_level="11", exit_date="20121201", exit_code="TS"),  # junior
+    s1("21", "312", "2000312", "060", "055", **SENIOR, exit_date="20121201", exit_code="TS"),  # transferred
+    s1("21", "313", "2000313", "170", "160", **SENIOR, resident_status="A", hs_completion_status="GR"),  # out
+    s1("21", "314", "2000314", "000", "000", **SENIOR, school_of_record="N", hs_completion_status="GR"),  # out
+    s1("21", "315", "2000315", "170", "160", **SENIOR, hs_completion_status="G3"),  # diploma, UAA (Note 6:
+    s2("21", "315", "A", "100"),  # G3 needs a SCRAM record; resource time, so no days added)
+]
+# By hand (enrollments at a school of record, resident status not A/F/J; 313 (A) and 314 (N) are out):
+# 21/790/12: 301-310, 312, 315 -> 12 enrollments.
+#   graduates by diploma: GR 301, 302, 308 = 3; G3 315 = 1; GG 303 = 1; GM 0; GC 0 -> graduates 5.
+#   certificates CT 304, 309 = 2; dropouts DO 305 = 1 (310's exit code DO is an exit code, not a completion
+#   status: not a completion dropout); retained RT 306 = 1; pending GP 307 = 1; aged out 0.
+#   exit codes: Q3 308, OG 309, DO 310, TS 312 -> 1 each; every other exit code 0.
+# 21/790/11: 311 -> 1 enrollment; no completion status; exit TS 1.
+OUTCOMES_12 = {"graduates": 5, "graduates_gr": 3, "graduates_g3": 1, "graduates_gm": 0, "graduates_gc": 0,
+               "graduates_gg": 1, "certificates": 2, "dropouts": 1, "retained_seniors": 1, "pending": 1,
+               "aged_out": 0}
+EXITS_12 = {"exit_q3": 1, "exit_og": 1, "exit_do": 1, "exit_ts": 1}
+COMPLETION = completion.COUNT_COLUMNS
+
+
+def _expected_completion() -> dict[tuple[str, str, str], dict[str, int]]:
+    zero = dict.fromkeys(COMPLETION, 0)
+    return {("21", "790", "11"): {**zero, "students": 1, "exit_ts": 1},
+            ("21", "790", "12"): {**zero, "students": 12, **OUTCOMES_12, **EXITS_12}}
+
+
+def _completion_by_key(counts: pl.DataFrame) -> dict[tuple[str, str, str], dict[str, int]]:
+    return {(r["lea_number"], r["school_number"], r["grade_level"]): {c: r[c] for c in ["students", *COMPLETION]}
+            for r in counts.iter_rows(named=True)}
+
+
+def test_completion_outcomes_and_exit_codes_equal_the_hand_count(store, tmp_path) -> None:
+    load(store, tmp_path, {"21": LEA21})
+    counts, detail, _ = Y.compute(store, YEAR)
+    assert _completion_by_key(counts) == _expected_completion()
+    assert _completion_by_key(Y.counts(detail)) == _expected_completion()  # the detail's group-by
+    by_student = {r["student_number"]: (r["exit_code"], r["hs_completion_status"], r["completion_outcome"])
+                  for r in detail.iter_rows(named=True)}
+    assert by_student["303"] == ("", "GG", "graduate")
+    assert by_student["309"] == ("OG", "CT", "certificate")
+    assert by_student["310"] == ("DO", "", None)  # an exit DO has no completion outcome
+    assert by_student["306"][2] == "retained" and by_student["307"][2] == "pending"
+    assert {"313", "314"}.isdisjoint(by_student)
+    # every outcome and exit count of 1..9 is marked small; zero is not
+    row = counts.filter(pl.col("grade_level") == "12").row(0, named=True)
+    marked = set(row["suppressed"].split(","))
+    assert marked == {c for c, v in {**OUTCOMES_12, **EXITS_12}.items() if v > 0}
+    assert "students" not in marked  # 12 is publishable
+
+
+def test_completion_columns_in_every_format(store, tmp_path) -> None:
+    import openpyxl
+
+    load(store, tmp_path, {"21": LEA21})
+    year = ["year-end", "--school-year", str(YEAR), "--lea", "21"]
+    csv = pl.read_csv(_write(tmp_path / "c.csv", _cli(*year)), schema_overrides={k: pl.Utf8 for k in Y.KEY})
+    assert _completion_by_key(csv) == _expected_completion()
+    doc = json.loads(_cli(*year, "--format", "json", "--detail"))
+    assert _completion_by_key(pl.DataFrame(doc["counts"])) == _expected_completion()
+    assert sorted(r["hs_completion_status"] for r in doc["detail"] if r["completion_outcome"] == "graduate") == [
+        "G3", "GG", "GR", "GR", "GR"]
+    xlsx = tmp_path / "r.xlsx"
+    _cli(*year, "--format", "xlsx", "--output", str(xlsx))
+    rows = list(openpyxl.load_workbook(xlsx)["counts"].iter_rows(values_only=True))
+    assert _completion_by_key(pl.DataFrame(rows[1:], schema=list(rows[0]), orient="row")) == _expected_completion()
+    html = _cli(*year, "--format", "html")
+    assert "<th>graduates_gr</th>" in html and "<th>exit_q3</th>" in html
+    assert "<td class='small'>5</td>" in html  # graduates 5: marked

@@ -30,7 +30,7 @@ REPORTS: dict[str, ReportKind] = {r.name: r for r in (
     ReportKind("october-1", "October 1 Fall Enrollment", tuple(october_1.KEY), october_1.compute),
     ReportKind("december-1", "December 1 special education and homeless count", tuple(december_1.KEY),
                december_1.compute, (("totals_by", ["count", "disability"]),)),
-    ReportKind("year-end", "Year-End membership and attendance", tuple(year_end.KEY), year_end.compute),
+    ReportKind("year-end", "Year-End membership, attendance and completion", tuple(year_end.KEY), year_end.compute),
     ReportKind("charter-summary", "Clearinghouse Summary per charter school", tuple(charter_summary.KEY),
                charter_summary.compute, (("totals_by", "district_of_residence"),)),
     ReportKind("compliance", "Submission compliance", tuple(compliance.KEY), compliance.compute,

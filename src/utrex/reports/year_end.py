@@ -3,7 +3,8 @@ and attendance the schools of record reported, in 180-day equivalents, as ADM an
 self-contained special education and YIC membership, and the CTE concentrators, ELL and homeless students
 among the enrollments counted (specification: Note 5, 180 day equivalent; S1 School Membership Notes 1-4;
 S1 Days Attended; School of Record Note 1; Resident Status; S2/S3 Time code C, SCRAM/YIC Membership;
-Concentrator; Limited English Notes 1-2; Homeless).
+Concentrator; Limited English Notes 1-2; Homeless), and the high-school completion outcomes and exit codes of
+those enrollments (completion.py: S1 High Schl Compl Status, Exit Code).
 
 Who counts: every S1 enrollment in force at a school of record (School of Record blank: Note 1, a school
 marked N "receives no membership"), not an exit-status record (resident status X) and not a resident status
@@ -27,7 +28,7 @@ import polars as pl
 from ..engine.rules import expr as E
 from ..engine.rules.l2_membership import s1_membership, self_contained
 from ..spec import Period, spec_for
-from . import inputs
+from . import completion, inputs
 from .october_1 import (
     ELL_CODES,
     ELL_MONITORED,
@@ -45,15 +46,17 @@ DAYS = 180  # Note 5: membership and attendance are reported in 180-day equivale
 KEY = ["lea_number", "school_number", "grade_level"]
 S1_READ = ("student_number", "ssid", "last_name", "first_name", "grade_level", "entry_date", "exit_date",
            "school_membership", "days_attended", "resident_status", "school_of_record", "concentrator",
-           "limited_english", "ell_monitored_entry_date", "homeless", "school_number")
+           "limited_english", "ell_monitored_entry_date", "homeless", "school_number", "exit_code",
+           "hs_completion_status")
 # summed per row of the counts; `students` is the number of enrollments counted
 SUMS = ["school_membership_days", "self_contained_sped_days", "self_contained_yic_days", "membership_days",
         "attendance_days"]
 FLAGS = ["cte_concentrator", "ell", "homeless"]
-COUNT_COLUMNS = ["students", *SUMS, *FLAGS]  # the ones the small-count marking reads: see counts()
+COUNT_COLUMNS = ["students", *SUMS, *FLAGS, *completion.COUNT_COLUMNS]  # the ones the small-count marking reads: see counts()
 DETAIL_COLUMNS = [*KEY, "student_number", "ssid", "last_name", "first_name", "entry_date", "exit_date",
                   "resident_status", "school_membership", "days_attended", *SUMS[:-1], "attendance_days",
-                  "concentrator", "limited_english", "ell_monitored_entry_date", "homeless_code", *FLAGS]
+                  "concentrator", "limited_english", "ell_monitored_entry_date", "homeless_code", *FLAGS,
+                  *completion.DETAIL_COLUMNS]
 SC_SCHEMA = {"lea": pl.Utf8, "school": pl.Utf8, "student_number": pl.Utf8, "days": pl.Int64}
 
 
@@ -110,21 +113,23 @@ def detail(records: pl.DataFrame, school_year: int) -> pl.DataFrame:
                    *[E.stripped(c).alias(c) for c in ("concentrator", "limited_english", "ell_monitored_entry_date")],
                    E.stripped("homeless").alias("homeless_code"),
                    E.present("concentrator").alias("cte_concentrator"), ell.alias("ell"),
-                   E.stripped("homeless").is_in(HOMELESS_CODES).alias("homeless")))
+                   E.stripped("homeless").is_in(HOMELESS_CODES).alias("homeless"), *completion.detail_columns()))
     return _ordered(out.collect(), ["student_number", "entry_date"])
 
 
 def counts(enrolled: pl.DataFrame) -> pl.DataFrame:
     """One row per LEA, school and grade: enrollments (`students`), the day sums, ADM and ADA (the day sums
-    over 180, two decimals), the flags, and `suppressed`. Day sums are not head counts: only the head counts
+    over 180, two decimals), the flags, the completion outcomes and exit codes (completion.COUNT_COLUMNS),
+    and `suppressed`. Day sums are not head counts: only the head counts
     (`students` and the flags) are marked as small (suppression.py)."""
     out = enrolled.group_by(KEY).agg(pl.len().cast(pl.Int64).alias("students"),
                                      *[pl.col(c).sum().cast(pl.Int64) for c in SUMS],
-                                     *[pl.col(f).sum().cast(pl.Int64) for f in FLAGS])
+                                     *[pl.col(f).sum().cast(pl.Int64) for f in FLAGS],
+                                     *completion.count_aggs())
     out = out.with_columns((pl.col("membership_days") / DAYS).round(2).alias("adm"),
                            (pl.col("attendance_days") / DAYS).round(2).alias("ada"))
-    out = out.select(*KEY, "students", *SUMS, "adm", "ada", *FLAGS)
-    return mark_small_counts(_ordered(out, []), ["students", *FLAGS])
+    out = out.select(*KEY, "students", *SUMS, "adm", "ada", *FLAGS, *completion.COUNT_COLUMNS)
+    return mark_small_counts(_ordered(out, []), ["students", *FLAGS, *completion.COUNT_COLUMNS])
 
 
 def _ordered(frame: pl.DataFrame, then: list[str]) -> pl.DataFrame:
@@ -149,7 +154,7 @@ def compute(store: Store, school_year: int, lea: str | None = None, school: str 
         enrolled = enrolled.filter(pl.col("lea_number") == lea)
     if school is not None:
         enrolled = enrolled.filter(pl.col("school_number") == school)
-    facts: dict[str, object] = {"report": "year-end", "title": "Year-End membership and attendance",
+    facts: dict[str, object] = {"report": "year-end", "title": "Year-End membership, attendance and completion",
                                 "school_year": school_year, "scope": {"lea": lea, "school": school},
                                 "finalized": finalized, "days_in_year": DAYS,
                                 "ell_monitored_on_or_after": ell_window_start(school_year).isoformat(),
