@@ -4,7 +4,10 @@ is not blank. Skips with the reason when Playwright or Chromium is missing, fail
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from typer.testing import CliRunner
@@ -18,17 +21,16 @@ from utrex.spec import Period
 from utrex.store import submissions as S
 from utrex.synth import cli_synth
 
+if TYPE_CHECKING:  # Playwright may be absent: the tests then skip (_browser_or_skip)
+    from playwright.sync_api import Page
+
 YEAR_SYNTH = 2013
 
 
-def test_october_1_html_renders_its_chart_and_tables_in_chromium(store, tmp_path: Path) -> None:
-    sync_playwright = _browser_or_skip()
-    load(store, tmp_path)
-    page = tmp_path / "october-1.html"
-    result = CliRunner().invoke(app, ["report", "october-1", "--school-year", str(YEAR), "--detail",
-                                      "--format", "html", "--output", str(page)])
-    assert result.exit_code == 0, result.output
-    counts, _, _ = O.compute(store, YEAR)
+@contextmanager
+def opened(sync_playwright, page: Path, shot: Path) -> Iterator[Page]:  # noqa: ANN001 - playwright's factory
+    """`page` open in Chromium (1400 x 1800); on leaving: no script error, no request outside the page, and
+    a screenshot (taken on entry, to `shot`) that is not blank."""
     requests: list[str] = []
     errors: list[str] = []
     with sync_playwright() as p:
@@ -39,21 +41,33 @@ def test_october_1_html_renders_its_chart_and_tables_in_chromium(store, tmp_path
             pg.on("pageerror", lambda e: errors.append(str(e)))
             pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             pg.goto(page.as_uri())
-            shot = pg.screenshot(full_page=False, path=str(tmp_path / "october-1.png"))
-            chart = pg.locator("figure svg").first.bounding_box()
-            assert chart and chart["width"] > 200 and chart["height"] > 40  # the enrollment-by-grade chart
-            assert pg.locator("figure svg rect").count() >= 1  # with its bars
-            table = pg.locator("table").first.bounding_box()
-            assert table and table["width"] > 300 and table["height"] > 20
-            text = pg.locator("body").inner_text()
-            assert str(int(counts["students"].sum())) in text  # the total is on the page
+            png = pg.screenshot(full_page=False, path=str(shot))
+            yield pg
         finally:
             browser.close()
     assert not errors, errors
     assert all(u.startswith(("file:", "data:", "about:")) for u in requests), requests
-    width, height, raw = png_pixels(shot)
+    width, height, raw = png_pixels(png)
     assert (width, height) == (1400, 1800)
     assert len(set(raw[:: max(1, len(raw) // 200_000)])) > 20  # not a blank page
+
+
+def test_october_1_html_renders_its_chart_and_tables_in_chromium(store, tmp_path: Path) -> None:
+    sync_playwright = _browser_or_skip()
+    load(store, tmp_path)
+    page = tmp_path / "october-1.html"
+    result = CliRunner().invoke(app, ["report", "october-1", "--school-year", str(YEAR), "--detail",
+                                      "--format", "html", "--output", str(page)])
+    assert result.exit_code == 0, result.output
+    counts, _, _ = O.compute(store, YEAR)
+    with opened(sync_playwright, page, tmp_path / "october-1.png") as pg:
+        chart = pg.locator("figure svg").first.bounding_box()
+        assert chart and chart["width"] > 200 and chart["height"] > 40  # the enrollment-by-grade chart
+        assert pg.locator("figure svg rect").count() >= 1  # with its bars
+        table = pg.locator("table").first.bounding_box()
+        assert table and table["width"] > 300 and table["height"] > 20
+        text = pg.locator("body").inner_text()
+        assert str(int(counts["students"].sum())) in text  # the total is on the page
 
 
 @pytest.fixture(scope="module")
@@ -74,26 +88,9 @@ def test_every_other_report_renders_in_chromium(store, state_folder: Path, tmp_p
     result = CliRunner().invoke(app, ["report", name, "--school-year", str(YEAR_SYNTH), "--detail",
                                       "--format", "html", "--output", str(page)])
     assert result.exit_code == 0, result.output
-    requests: list[str] = []
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=BROWSER_ARGS)
-        try:
-            pg = browser.new_page(viewport={"width": 1400, "height": 1800})
-            pg.on("request", lambda r: requests.append(r.url))
-            pg.on("pageerror", lambda e: errors.append(str(e)))
-            pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            pg.goto(page.as_uri())
-            shot = pg.screenshot(full_page=False, path=str(tmp_path / f"{name}.png"))
-            table = pg.locator("table").first.bounding_box()
-            assert table and table["width"] > 200 and table["height"] > 20, name
-            if pg.locator("figure svg").count():  # a chart, where the report has one: laid out, with bars
-                chart = pg.locator("figure svg").first.bounding_box()
-                assert chart and chart["width"] > 200 and chart["height"] > 20, name
-        finally:
-            browser.close()
-    assert not errors, errors
-    assert all(u.startswith(("file:", "data:", "about:")) for u in requests), requests
-    width, height, raw = png_pixels(shot)
-    assert (width, height) == (1400, 1800)
-    assert len(set(raw[:: max(1, len(raw) // 200_000)])) > 20  # not a blank page
+    with opened(sync_playwright, page, tmp_path / f"{name}.png") as pg:
+        table = pg.locator("table").first.bounding_box()
+        assert table and table["width"] > 200 and table["height"] > 20, name
+        if pg.locator("figure svg").count():  # a chart, where the report has one: laid out, with bars
+            chart = pg.locator("figure svg").first.bounding_box()
+            assert chart and chart["width"] > 200 and chart["height"] > 20, name
