@@ -21,7 +21,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import run as bench  # noqa: E402  (benchmarks/run.py: measuring and the machine's description)
+import store as store_bench  # noqa: E402  (benchmarks/store.py: the environment and a throwaway PostgreSQL)
 
 TARGET_SECONDS = 10.0
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
@@ -59,16 +59,8 @@ def state(records: int, leas: int, regenerate: bool) -> tuple[Path, int]:
 
 
 def _utrex(args: list[str], env: dict[str, str], label: str) -> dict[str, Any]:
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with store_bench.environment(env):
         r = bench.measure([sys.executable, "-m", "utrex", *args], label)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     if r["exit_status"] != 0:
         raise SystemExit(f"utrex {' '.join(args)} exited {r['exit_status']}:\n{r['stderr'][-3000:]}")
     return r
@@ -101,26 +93,8 @@ def on_sqlite(folder: Path) -> dict[str, Any]:
 
 
 def on_postgresql(folder: Path, admin_dsn: str) -> dict[str, Any]:
-    import psycopg
-
-    from utrex.store import Store, schema
-
-    name = f"utrex_bench_{secrets.token_hex(4)}"
-    params = psycopg.conninfo.conninfo_to_dict(admin_dsn)
-    url = (f"postgresql+psycopg://{params.get('user', 'postgres')}@{params.get('host', '127.0.0.1')}:"
-           f"{params.get('port', 5432)}/{name}")
-    admin = psycopg.connect(admin_dsn, autocommit=True)
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        with tempfile.TemporaryDirectory(prefix="utrex-bench-") as home:
-            st = Store(url=url)
-            schema.upgrade(st.engine)
-            st.close()
-            env = {"UTREX_HOME": home, "UTREX_DATABASE_URL": url, "UTREX_SECRET_KEY": ""}
-            return measure_backend(folder, "PostgreSQL", env, Path(home) / "october-1.csv")
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with store_bench.throwaway_postgresql(admin_dsn) as (env, _, _):
+        return measure_backend(folder, "PostgreSQL", env, Path(env["UTREX_HOME"]) / "october-1.csv")
 
 
 def main(argv: list[str] | None = None) -> int:

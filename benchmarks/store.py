@@ -25,6 +25,8 @@ import os
 import secrets
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,17 +41,9 @@ PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeo
 
 def submit(path: Path, label: str, env: dict[str, str]) -> dict[str, Any]:
     """`utrex submit` in a fresh process with `env` set (the store it writes to)."""
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with environment(env):
         r = bench.measure([sys.executable, "-m", "utrex", "submit", str(path), "--lea", "14", "--user", "bench",
                            "--format", "json"], f"utrex submit ({label})")
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     if r["exit_status"] != 0:
         raise SystemExit(f"utrex submit on {label} exited {r['exit_status']}:\n{r['stderr'][-3000:]}")
     sub = json.loads(r.pop("stdout"))
@@ -67,7 +61,25 @@ def on_sqlite(path: Path) -> dict[str, Any]:
         return r
 
 
-def on_postgresql(path: Path, admin_dsn: str) -> dict[str, Any]:
+@contextmanager
+def environment(env: dict[str, str]) -> Iterator[None]:
+    """`env` set in os.environ (what the measured child process inherits), restored on leaving."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@contextmanager
+def throwaway_postgresql(admin_dsn: str) -> Iterator[tuple[dict[str, str], Any, str]]:
+    """A new, migrated PostgreSQL database and a data home: (the utrex environment, the admin connection,
+    the database name); dropped on leaving."""
     import psycopg
 
     from utrex.store import Store, schema
@@ -83,13 +95,18 @@ def on_postgresql(path: Path, admin_dsn: str) -> dict[str, Any]:
             st = Store(url=url)
             schema.upgrade(st.engine)  # `utrex db upgrade`, before the clock starts
             st.close()
-            r = submit(path, "PostgreSQL", {"UTREX_HOME": home, "UTREX_DATABASE_URL": url, "UTREX_SECRET_KEY": ""})
-            size = admin.execute("SELECT pg_database_size(%s)", (name,)).fetchone()
-            r["database_mb"] = round(size[0] / bench.MB, 1) if size else None
-            return r
+            yield {"UTREX_HOME": home, "UTREX_DATABASE_URL": url, "UTREX_SECRET_KEY": ""}, admin, name
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+def on_postgresql(path: Path, admin_dsn: str) -> dict[str, Any]:
+    with throwaway_postgresql(admin_dsn) as (env, admin, name):
+        r = submit(path, "PostgreSQL", env)
+        size = admin.execute("SELECT pg_database_size(%s)", (name,)).fetchone()
+        r["database_mb"] = round(size[0] / bench.MB, 1) if size else None
+        return r
 
 
 def main(argv: list[str] | None = None) -> int:
