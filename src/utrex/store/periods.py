@@ -114,14 +114,19 @@ def grant_extension(store: Store, lea: str, school_year: int, period: Period | s
     return ext
 
 
-def list_extensions(store: Store, lea: str | None = None, school_year: int | None = None) -> list[Extension]:
-    q = select(Extension).order_by(Extension.id)
+def _listed(store: Store, model: Any, lea: str | None, school_year: int | None) -> list[Any]:
+    """Rows of a per-LEA, per-school-year table (extensions, finalizations), oldest first."""
+    q = select(model).order_by(model.id)
     if lea is not None:
-        q = q.where(Extension.lea == normalize_lea(lea))
+        q = q.where(model.lea == normalize_lea(lea))
     if school_year is not None:
-        q = q.where(Extension.school_year == school_year)
+        q = q.where(model.school_year == school_year)
     with store.session() as s:
         return list(s.scalars(q))
+
+
+def list_extensions(store: Store, lea: str | None = None, school_year: int | None = None) -> list[Extension]:
+    return _listed(store, Extension, lea, school_year)
 
 
 # --- deadlines and finalizations ------------------------------------------------------------------
@@ -153,13 +158,7 @@ def current_finalization(store: Store, lea: str, school_year: int, period: Perio
 
 
 def list_finalizations(store: Store, lea: str | None = None, school_year: int | None = None) -> list[Finalization]:
-    q = select(Finalization).order_by(Finalization.id)
-    if lea is not None:
-        q = q.where(Finalization.lea == normalize_lea(lea))
-    if school_year is not None:
-        q = q.where(Finalization.school_year == school_year)
-    with store.session() as s:
-        return list(s.scalars(q))
+    return _listed(store, Finalization, lea, school_year)
 
 
 @dataclass
