@@ -74,8 +74,9 @@ def k5_overlap(t: Tables, ctx: Context) -> pl.LazyFrame:
     open_end = ctx.year_end + dt.timedelta(days=1)
     ignored = ignored_block_periods(t).select(CLASS).unique()
     k5 = s1_grades(t).filter(pl.col("_s1_grade").is_between(*K5))
-    am = (t.get("AM").with_columns(am_class()).join(ignored, on=CLASS, how="anti")
-          .join(k5, on=STUDENT, how="inner")
+    # the K-5 join first: it leaves a tenth of the AM rows for the three-string-column anti join
+    am = (t.get("AM").join(k5, on=STUDENT, how="inner").with_columns(am_class())
+          .join(ignored, on=CLASS, how="anti")
           .filter(pl.col("course_entry_date__date").is_not_null() & (pl.len().over(STUDENT) > 1))
           .with_columns(pl.col("course_exit_date__date").fill_null(E.lit_date(open_end)).alias("_end")))
     other = am.select(*STUDENT, pl.col("_line").alias("_other_line"), pl.col("_course").alias("_other_course"),
