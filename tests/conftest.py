@@ -101,3 +101,16 @@ def store(store_settings):
     opened = Store.open(store_settings)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The portal tests check the log-in logic, not argon2's cost (~0.5 s a hash at production parameters
+    on this shared machine): they hash cheaply. test_portal_auth asserts the production parameters."""
+    from argon2 import PasswordHasher
+
+    from utrex.portal import accounts
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(accounts, "_hasher", cheap)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", cheap.hash("dummy"))

@@ -307,3 +307,39 @@ def test_cli_cutoff(store, cutoff_case) -> None:
     assert r.exit_code == 2 and "not a date" in r.output
     r = CliRunner().invoke(app, ["cutoff", "--school-year", "2099"])
     assert r.exit_code == 2 and "cannot run before" in r.output
+
+
+def test_the_live_year_end_report_counts_the_updated_exit_statuses(store, files) -> None:
+    """The 2011-12 Year-End report read after the October 2012 update counts the students' completion
+    status and exit code as the ES records changed them (the stored records are not rewritten); the
+    finalized snapshot stays as the LEA certified it."""
+    from utrex.reports import year_end
+    from utrex.store import periods
+
+    ye = S.submit(files["ye12"], LEA, store=store)
+    today = dt.date(2012, 7, 2)  # after the school year, before its Year-End due date
+    periods.finalize(store, periods.prepare(store, LEA, Period.YEAR_END, ye.id, today), "tester", today)
+    before = year_end.compute(store, 2012)[1]
+    assert before.height and not before["exit_status_updated"].any()
+    S.submit(files["oct13"], LEA, store=store)
+    eff = P.effective_s1(store, LEA, 2012).filter(pl.col("updated"))
+    assert eff.height  # the October file's ES records changed some 2011-12 enrollments
+    after = year_end.compute(store, 2012)[1]
+    changed = after.filter(pl.col("exit_status_updated"))
+    # every counted enrollment an update applies to is marked, and carries the effective values
+    counted = eff.join(after.select("student_number", "entry_date"), on=["student_number", "entry_date"], how="semi")
+    assert changed.height == counted.height > 0
+    got = (changed.select("student_number", "entry_date", "hs_completion_status", "exit_code")
+           .sort("student_number", "entry_date"))
+    want = (counted.select("student_number", "entry_date", "hs_completion_status", "exit_code")
+            .with_columns(pl.col("hs_completion_status", "exit_code").fill_null(""))  # a blank field: ""
+            .sort("student_number", "entry_date"))
+    assert got.equals(want)
+    old = before.join(got.select("student_number", "entry_date"), on=["student_number", "entry_date"], how="semi")
+    assert not old.select("hs_completion_status", "exit_code").sort("hs_completion_status", "exit_code").equals(
+        got.select("hs_completion_status", "exit_code").sort("hs_completion_status", "exit_code"))
+    # the counts follow the detail; the finalized report is the certified snapshot, without the updates
+    counts = year_end.compute(store, 2012)[0]
+    assert int(counts["graduates"].sum()) == int(after["completion_outcome"].eq("graduate").sum())
+    frozen = year_end.compute(store, 2012, finalized=True)[1]
+    assert frozen.drop("exit_status_updated").equals(before.drop("exit_status_updated"))

@@ -94,3 +94,22 @@ def test_every_other_report_renders_in_chromium(store, state_folder: Path, tmp_p
         if pg.locator("figure svg").count():  # a chart, where the report has one: laid out, with bars
             chart = pg.locator("figure svg").first.bounding_box()
             assert chart and chart["width"] > 200 and chart["height"] > 20, name
+
+
+def test_the_trend_over_submissions_renders_in_chromium(store, tmp_path: Path) -> None:
+    from test_report_october1 import _trend_loads
+
+    sync_playwright = _browser_or_skip()
+    _trend_loads(store, tmp_path)  # LEA 14: four loads counting 11, 10, 11, 10
+    page = tmp_path / "october-1-lea14.html"
+    result = CliRunner().invoke(app, ["report", "october-1", "--school-year", str(YEAR), "--lea", "14",
+                                      "--format", "html", "--output", str(page)])
+    assert result.exit_code == 0, result.output
+    with opened(sync_playwright, page, tmp_path / "october-1-trend.png") as pg:
+        trend = pg.locator("figure", has_text="after each submission loaded").locator("svg")
+        box = trend.bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 100  # laid out
+        line = trend.locator("polyline").bounding_box()
+        assert line and line["width"] > 200  # the line spans the four loads
+        assert trend.locator("circle").count() == 4
+        assert trend.locator("text.value").all_text_contents() == ["11", "10", "11", "10"]

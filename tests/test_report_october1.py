@@ -315,3 +315,147 @@ def test_without_school_year_the_latest_the_store_holds_is_reported(store, tmp_p
     assert default.height > 0 and default.equals(explicit)
     result = CliRunner().invoke(app, ["report", "october-1", "--school-year", str(YEAR + 5)])
     assert result.exit_code == 0 and "nothing to count" in result.output
+
+
+def _charter(store: Store, tmp_path: Path) -> None:
+    """Charter LEA 70, school 150 (Beehive Science Academy Secondary Campus, 07-12), by District of Residence."""
+    charter = [s1("70", "150", "701", "1000070", district_of_residence="14"),
+               s1("70", "150", "702", "1000071", district_of_residence="14"),
+               s1("70", "150", "703", "1000072", district_of_residence="07"),
+               s1("70", "150", "704", "1000073", grade_level="09", district_of_residence="42")]
+    path = tmp_path / "lea70.txt"
+    path.write_bytes(_file("70", {"150": charter}).encode("ascii"))
+    sub = S.submit(path, "70", store=store)
+    assert sub.status == "loaded" and sub.held == 0, S.submission_findings(store, sub.id).rows()
+
+
+def _residence(counts: pl.DataFrame) -> dict[tuple[str, str, str], dict[str, int | None]]:
+    """Each row's non-zero residence columns (None: the row has none, a regular district's)."""
+    out: dict[tuple[str, str, str], dict[str, int | None]] = {}
+    for r in counts.iter_rows(named=True):
+        values = [r[c] for c in O.RESIDENCE_COLUMNS]
+        out[(str(r["lea_number"]), str(r["school_number"]), str(r["grade_level"]))] = (
+            None if all(v is None for v in values) else {c: int(r[c]) for c in O.RESIDENCE_COLUMNS if r[c]})
+    return out
+
+
+def test_charters_break_down_by_district_of_residence_in_every_format(store, tmp_path) -> None:
+    import openpyxl
+
+    load(store, tmp_path)
+    _charter(store, tmp_path)
+    # by hand: LEA 70 school 150 grade 10: 701 and 702 live in district 14, 703 in district 07 -> 3 students,
+    # residence_14 2, residence_07 1; grade 09: 704 in district 42 -> 1. The districts' own rows (LEAs 07 and
+    # 14) have no residence breakdown: null, not zero.
+    expected = {("70", "150", "09"): {"residence_42": 1}, ("70", "150", "10"): {"residence_14": 2, "residence_07": 1},
+                **{k: None for k in EXPECTED}}
+    counts, detail, _ = O.compute(store, YEAR)
+    assert _residence(counts) == expected
+    assert len(O.RESIDENCE_COLUMNS) == 42 and O.RESIDENCE_COLUMNS[-2:] == ["residence_42", "residence_not_given"]
+    charter = counts.filter(pl.col("lea_number") == "70")
+    assert charter.select(pl.sum_horizontal(O.RESIDENCE_COLUMNS) == pl.col("students")).to_series().all()
+    # the detail sums to them: each charter student's district_of_residence
+    by = detail.filter(pl.col("lea_number") == "70").group_by("grade_level", "district_of_residence").len()
+    assert sorted(by.rows()) == [("09", "42", 1), ("10", "07", 1), ("10", "14", 2)]
+    # 1..9 marked (2 and 1 here), zero not
+    row = charter.filter(pl.col("grade_level") == "10").row(0, named=True)
+    marked = set(row["suppressed"].split(","))
+    assert {"residence_14", "residence_07", "students"} <= marked and "residence_01" not in marked
+    # the same numbers in csv (columns after the breakdowns), json and xlsx
+    year = ["--school-year", str(YEAR)]
+    csv = pl.read_csv(_write(tmp_path / "c.csv", _cli("october-1", *year)), schema_overrides={k: pl.Utf8 for k in O.KEY})
+    assert csv.columns[:4] == ["lea_number", "school_number", "grade_level", "students"]
+    assert _residence(csv) == expected
+    doc = json.loads(_cli("october-1", *year, "--format", "json"))
+    assert _residence(pl.DataFrame(doc["counts"], infer_schema_length=None)) == expected
+    xlsx = tmp_path / "r.xlsx"
+    _cli("october-1", *year, "--format", "xlsx", "--output", str(xlsx))
+    rows = list(openpyxl.load_workbook(xlsx)["counts"].iter_rows(values_only=True))
+    assert _residence(pl.DataFrame(rows[1:], schema=list(rows[0]), orient="row", infer_schema_length=None)) == expected
+    from utrex.reports.trend import trend
+
+    # the charter summary's trend: LEA 70's one load counts its 4 students
+    assert [p["students"] for p in trend(store, "charter-summary", YEAR, "70")] == [4]
+
+
+def test_a_residence_not_given_is_counted_not_dropped() -> None:
+    # two charter students whose District of Residence names no regular district (blank, 41) and one in 03:
+    # residence_not_given 2, residence_03 1, and they sum to students (3)
+    students = pl.DataFrame({"lea_number": ["70"] * 3, "school_number": ["150"] * 3, "grade_level": ["10"] * 3,
+                             "district_of_residence": ["", "41", "03"], **{f: [False] * 3 for f in O.FLAGS}})
+    row = O.counts(students).row(0, named=True)
+    assert (row["students"], row["residence_not_given"], row["residence_03"], row["residence_04"]) == (3, 2, 1, 0)
+    assert "residence_41" not in row  # 41 is no regular district: no column of its own
+
+
+def _trend_loads(store: Store, tmp_path: Path) -> tuple[dict[str, int], list[int]]:
+    """LEA 14's school year in four loads (after `load`), each count worked out by hand:
+    1. `load`: 704: 107; 790: 105, six in grade 10, 114-116 -> 11 students.
+    2. the same without 101 -> 10.
+    3. a new student 120 (grade 10, in), and 102 sent with gender Z: held, so 102's version from load 2 stays
+       in force (stale) and still counts -> 11 (10 if a held record were dropped).
+    4. a rollback to load 2: its records again (120 gone, 102 as then) -> 10.
+    Returns the ids and the report's live count for LEA 14 taken right after each load."""
+    from utrex.store.rollback import rollback
+
+    first = load(store, tmp_path)["14"].id
+    ids = {"first": first}
+    live = [_live_14(store)]
+    without_101 = [r for r in LEA14_790 if r[1]["student_number"] != "101"]
+    third = [s1("14", "790", "120", "1000020"),
+             *[s1("14", "790", "102", "1000002", gender="Z") if r[1]["student_number"] == "102" else r
+               for r in without_101]]
+    for name, body, held in (("second", without_101, 0), ("third", third, 1)):
+        path = tmp_path / f"lea14-{name}.txt"
+        path.write_bytes(_file("14", {"790": body, "704": LEA14_704}).encode("ascii"))
+        sub = S.submit(path, "14", store=store)
+        assert sub.status == "loaded" and sub.held == held, S.submission_findings(store, sub.id).rows()
+        ids[name] = sub.id
+        live.append(_live_14(store))
+    ids["rollback"] = rollback("14", ids["second"], "the third file was wrong", "tester", store=store).id
+    live.append(_live_14(store))
+    return ids, live
+
+
+def _live_14(store: Store) -> int:
+    return int(O.compute(store, YEAR, lea="14")[0]["students"].sum())
+
+
+def test_the_trend_is_the_count_after_each_load_rebuilt_from_the_archived_files(store, tmp_path) -> None:
+    from utrex.reports.trend import trend
+
+    ids, live = _trend_loads(store, tmp_path)
+    points = trend(store, "october-1", YEAR, "14")
+    assert [(p["submission"], p["kind"], p["restores"], p["students"]) for p in points] == [
+        (ids["first"], "submission", None, 11), (ids["second"], "submission", None, 10),
+        (ids["third"], "submission", None, 11), (ids["rollback"], "rollback", ids["second"], 10)]
+    # each point is what the report counted live right after that load (the rebuilt records are the real ones)
+    assert [p["students"] for p in points] == live
+    # one school: 790 has all but 107 -> 10, 9, 10, 9; LEA 07's one load: 717 and 719 -> 2
+    assert [p["students"] for p in trend(store, "october-1", YEAR, "14", "790")] == [10, 9, 10, 9]
+    assert [p["students"] for p in trend(store, "october-1", YEAR, "07")] == [2]
+    assert trend(store, "compliance", YEAR, "14") == []  # no trend for that report
+
+
+def test_the_html_draws_the_trend_for_one_lea_only(store, tmp_path) -> None:
+    import re
+
+    ids, _ = _trend_loads(store, tmp_path)
+    page = _cli("october-1", "--school-year", str(YEAR), "--lea", "14", "--format", "html")
+    chart = page.split("after each submission loaded")[-1].split("</figure>")[0]  # from its aria-label on
+    assert [int(n) for n in re.findall(r"class='value'[^>]*>(\d+)<", chart)] == [11, 10, 11, 10]
+    assert f"#{ids['rollback']} (rollback to #{ids['second']})" in chart and chart.count("<circle") == 4
+    assert "<polyline" in chart and "http" not in page.replace("http://www.w3.org/2000/svg", "")
+    everyone = _cli("october-1", "--school-year", str(YEAR), "--format", "html")  # the state: no trend
+    assert "after each submission loaded" not in everyone and "<polyline" not in everyone
+    assert "after each submission loaded" not in _cli("october-1", "--school-year", str(YEAR), "--lea", "14")  # csv
+
+
+def test_the_json_carries_the_same_trend_as_the_html(store, tmp_path) -> None:
+    import json
+
+    _trend_loads(store, tmp_path)
+    doc = json.loads(_cli("october-1", "--school-year", str(YEAR), "--lea", "14", "--format", "json"))
+    assert [p["students"] for p in doc["trend"]] == [11, 10, 11, 10]  # the same points the html draws
+    everyone = json.loads(_cli("october-1", "--school-year", str(YEAR), "--format", "json"))
+    assert "trend" not in everyone  # the state: no trend

@@ -689,3 +689,31 @@ def test_a_background_refusal_is_immediate_and_a_failure_is_polled(store, files,
     assert failed.status == "failed" and "disk full" in (failed.reason or "")
     assert jobs.poll(store, sub.id)["done"] is True
     assert S.in_force(store, "14", 2013).height == 0
+
+
+def test_a_poll_between_validation_and_load_is_not_done(store, files) -> None:
+    """Validated is final for a validate-only submission: a submission whose load is still to come must not
+    read as validated (a status page would stop refreshing before the load)."""
+    from utrex.store import jobs
+
+    seen: dict[str, dict[str, object]] = {}
+    original = bulk.checkpoint
+
+    def look(name: str) -> None:  # the first point of the load, after validation has committed
+        if name == "load:start":
+            seen["between"] = jobs.poll(store, sub_id[0])
+        original(name)
+
+    sub_id: list[int] = []
+    received, archived = S.receive(store, files["clean"], "14", "test")
+    sub_id.append(received.id)
+    bulk.checkpoint = look
+    try:
+        done = S.process(store, received.id, files["clean"], archived)
+    finally:
+        bulk.checkpoint = original
+    assert seen["between"]["status"] == "loading" and seen["between"]["done"] is False
+    assert done.status == "loaded"
+    checked, archived = S.receive(store, files["clean"], "14", "test")  # validate only: validated is the end
+    assert S.process(store, checked.id, files["clean"], archived, load=False).status == "validated"
+    assert jobs.poll(store, checked.id)["done"] is True

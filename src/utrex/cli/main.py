@@ -67,12 +67,14 @@ def _root(
 
 
 from . import (  # noqa: E402,F401  (register the sub-commands on `app`)
+    collections_cmd,
     commands,
     crosslea_cmd,
     cutoff_cmd,
     diff_cmd,
     periods_cmd,
     report_cmd,
+    serve_cmd,
     store_cmd,
 )
 

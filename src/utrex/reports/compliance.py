@@ -4,9 +4,11 @@ upload times: "Beginning April 2012, all LEAs are required to submit once during
 period deadlines and the extensions "good through a specific date").
 
 Rows (`counts`), one per LEA and item, keyed by `lea_number`, `kind`, `item`:
-- kind `month`, item `YYYY-MM` (July to June): `submissions` = files of the LEA for the school year received
-  in that month and loaded (the submission log's received date; failed files and rollbacks are not
-  submissions), `submitted` = at least one, `required` = the month is April 2012 or later.
+- kind `month`, item `YYYY-MM` (July to June): `submissions` = files of the LEA received in that month and
+  loaded, whatever school year they carry (the requirement is per calendar month: a Year-End file received
+  in July counts for July, a month of the next school year; the submission log's received date; failed files
+  and rollbacks are not submissions), `submitted` = at least one, `required` = the month is April 2012 or
+  later.
 - kind `period`, item october / december / year-end: `submissions` = finalizations made (a replaced one
   included), `first_finalized_on` / `last_finalized_on`, the period's `due_date`, the LEA's
   `extension_until` (in force, if the policy allows extensions), and `on_time`: the first finalization on or
@@ -49,10 +51,13 @@ def detail(store: Store, school_year: int) -> pl.DataFrame:
     """One row per loaded submission of the year (kind month) and per finalization (kind period)."""
     from ..store.submissions import list_submissions
 
+    # by the month received, not the file's school year: each row then falls in one of the grid's months
+    first, end = months(school_year)[0], dt.date(school_year, 7, 1)
     rows = [(s.lea, "month", s.received_at.strftime("%Y-%m"), s.id, s.received_at.date(), s.file_name,
              s.period or "", None, None, s.user)
             for s in list_submissions(store)
-            if s.school_year == school_year and s.status == Status.LOADED.value and s.kind == Kind.SUBMISSION.value]
+            if first <= s.received_at.date() < end and s.status == Status.LOADED.value
+            and s.kind == Kind.SUBMISSION.value]
     rows += [(f.lea, "period", f.period, f.submission_id, None, "", f.period, f.id, f.finalized_at.date(), f.user)
              for f in list_finalizations(store, school_year=school_year)]
     return pl.DataFrame(rows, schema=DETAIL_SCHEMA, orient="row").sort([*KEY, "submission_id", "finalization_id"])

@@ -9,6 +9,13 @@ across LEAs the most recent entry date wins), unless that enrollment's resident 
 counted in membership). The detail (one row per student, the columns that put the student in each count)
 is computed first; the counts are its group-by, so the detail always sums to the counts. A charter school's
 rows carry its maximum enrollment and whether the school's count is over it (`charters`).
+
+For charters, the district-of-residence breakdown (S1 District of Residence: "intended use is for LEAs with
+numbers other than 01-40, 42, such as charter schools"; the same LEAs `charter_summary` reports): on the same
+row, one fixed column per regular district, `residence_01` ... `residence_40`, `residence_42`, and
+`residence_not_given` (blank or not a regular district: a row to correct, counted, never dropped); they sum
+to `students`. On a regular district's rows they are null (not applicable, not zero). Fixed columns keep the
+csv one row per LEA, school and grade with a stable header a state data office can load as is.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from ..engine.context import count_date
 from ..engine.rules import expr as E
 from ..reference.model import Reference, load_reference
 from ..spec import Period, spec_for
+from ..spec.codes_2013 import REGULAR_DISTRICTS
 from ..store.cross_lea import parse_s1, school_of_record_frame
 from . import inputs
 from .charters import reference_in_force, with_charter_caps
@@ -45,6 +53,8 @@ KEY = ["lea_number", "school_number", "grade_level"]
 FLAGS = ["male", "female", *FEDERAL, "ethnic_minority", "ell", "economically_disadvantaged",
          "special_education", "homeless", "migrant"]
 COUNT_COLUMNS = ["students", *FLAGS]
+# charters only (null elsewhere): students by District of Residence, a column per regular district
+RESIDENCE_COLUMNS = [*[f"residence_{d}" for d in REGULAR_DISTRICTS], "residence_not_given"]
 # the detail: who, then the raw codes that decided each flag, then the flags (never SSN or phone number)
 DETAIL_COLUMNS = [*KEY, "student_number", "ssid", "last_name", "first_name", "entry_date", "exit_date",
                   "resident_status", "gender", "ethnicity", *[f"race_{r}" for r in RACES], "federal_race",
@@ -122,12 +132,18 @@ def _special_education(records: pl.DataFrame, school_year: int, on: dt.date) -> 
 
 
 def counts(students: pl.DataFrame, reference: Reference | None = None) -> pl.DataFrame:
-    """One row per LEA, school and grade: `students`, every breakdown (FLAGS), the school's charter cap and
-    whether it is over it (`charters`; the shipped sample reference unless given) and `suppressed`."""
+    """One row per LEA, school and grade: `students`, every breakdown (FLAGS), for charters the district of
+    residence (RESIDENCE_COLUMNS), the school's charter cap and whether it is over it (`charters`; the shipped
+    sample reference unless given) and `suppressed`."""
+    residence = pl.col("district_of_residence")
+    by_residence = [*[(residence == d).sum().cast(pl.Int64).alias(f"residence_{d}") for d in REGULAR_DISTRICTS],
+                    (~residence.is_in(REGULAR_DISTRICTS).fill_null(False)).sum().cast(pl.Int64).alias("residence_not_given")]
     out = students.group_by(KEY).agg(pl.len().cast(pl.Int64).alias("students"),
-                                     *[pl.col(f).sum().cast(pl.Int64) for f in FLAGS])
+                                     *[pl.col(f).sum().cast(pl.Int64) for f in FLAGS], *by_residence)
+    charter = ~pl.col("lea_number").is_in(REGULAR_DISTRICTS)  # a regular district reports no residence
+    out = out.with_columns([pl.when(charter).then(pl.col(c)).alias(c) for c in RESIDENCE_COLUMNS])
     out = with_charter_caps(_ordered(out, []), reference or load_reference(None))
-    return mark_small_counts(out, COUNT_COLUMNS)
+    return mark_small_counts(out, [*COUNT_COLUMNS, *RESIDENCE_COLUMNS])
 
 
 def _ordered(frame: pl.DataFrame, then: list[str]) -> pl.DataFrame:

@@ -15,6 +15,11 @@ Self-contained membership (time code C) is not in the S1 School Membership (Note
 memberships of the student at the school are added to the student's enrollment there (once, on the most
 recent entry when the student has more than one enrollment at the school).
 
+Exit-status changes: the live report lays the changes in force over the enrollments (ES records and resident
+status X records of the next school year's files, the October 15 automatic changes: store/prior_year.py), so
+the completion outcomes and exit codes are the current ones; `exit_status_updated` marks them in the detail.
+`--finalized` reports the snapshot as the LEA certified it, without later changes.
+
 The detail (one row per enrollment counted) is computed first; the counts are its group-by, so the detail
 sums to the counts.
 """
@@ -28,6 +33,7 @@ import polars as pl
 from ..engine.rules import expr as E
 from ..engine.rules.l2_membership import s1_membership, self_contained
 from ..spec import Period, spec_for
+from ..store import prior_year
 from . import completion, inputs
 from .october_1 import (
     ELL_CODES,
@@ -53,10 +59,11 @@ SUMS = ["school_membership_days", "self_contained_sped_days", "self_contained_yi
         "attendance_days"]
 FLAGS = ["cte_concentrator", "ell", "homeless"]
 COUNT_COLUMNS = ["students", *SUMS, *FLAGS, *completion.COUNT_COLUMNS]  # the ones the small-count marking reads: see counts()
+UPDATED = "exit_status_updated"  # a later exit-status change is laid over the enrollment (live report only)
 DETAIL_COLUMNS = [*KEY, "student_number", "ssid", "last_name", "first_name", "entry_date", "exit_date",
                   "resident_status", "school_membership", "days_attended", *SUMS[:-1], "attendance_days",
                   "concentrator", "limited_english", "ell_monitored_entry_date", "homeless_code", *FLAGS,
-                  *completion.DETAIL_COLUMNS]
+                  *completion.DETAIL_COLUMNS, UPDATED]
 SC_SCHEMA = {"lea": pl.Utf8, "school": pl.Utf8, "student_number": pl.Utf8, "days": pl.Int64}
 
 
@@ -79,7 +86,10 @@ def _self_contained(records: pl.DataFrame, school_year: int, record_type: str, m
 
 
 def detail(records: pl.DataFrame, school_year: int) -> pl.DataFrame:
-    """One row per enrollment counted (DETAIL_COLUMNS), from records of RECORD_SCHEMA + record_type."""
+    """One row per enrollment counted (DETAIL_COLUMNS), from records of RECORD_SCHEMA + record_type (and
+    `exit_status_updated` when prior_year.overlay has written changes into them)."""
+    if UPDATED not in records.columns:
+        records = records.with_columns(pl.lit(False).alias(UPDATED))
     s1 = (_sliced(records, "S1", school_year, S1_READ)
           .filter(E.blank("school_of_record")
                   & ~E.stripped("resident_status").is_in(["X", *NOT_IN_MEMBERSHIP]))
@@ -113,7 +123,8 @@ def detail(records: pl.DataFrame, school_year: int) -> pl.DataFrame:
                    *[E.stripped(c).alias(c) for c in ("concentrator", "limited_english", "ell_monitored_entry_date")],
                    E.stripped("homeless").alias("homeless_code"),
                    E.present("concentrator").alias("cte_concentrator"), ell.alias("ell"),
-                   E.stripped("homeless").is_in(HOMELESS_CODES).alias("homeless"), *completion.detail_columns()))
+                   E.stripped("homeless").is_in(HOMELESS_CODES).alias("homeless"), *completion.detail_columns(),
+                   pl.col(UPDATED)))
     return _ordered(out.collect(), ["student_number", "entry_date"])
 
 
@@ -147,8 +158,12 @@ def compute(store: Store, school_year: int, lea: str | None = None, school: str 
     lea = normalize_lea(lea) if lea is not None else None
     school = school.strip() if school is not None else None
     types = ("S1", "S2", "S3")
-    records = (inputs.finalized_records(store, school_year, Period.YEAR_END, types) if finalized
-               else inputs.live_records(store, school_year, types, lea))
+    if finalized:  # the snapshot as the LEA certified it
+        records = inputs.finalized_records(store, school_year, Period.YEAR_END, types)
+    else:  # with the exit-status changes in force (later ES / X records, the October 15 automatic changes)
+        records = inputs.live_records(store, school_year, types, lea)
+        with store.engine.connect() as conn:
+            records = prior_year.overlay(conn, records, school_year)
     enrolled = detail(records, school_year)
     if lea is not None:
         enrolled = enrolled.filter(pl.col("lea_number") == lea)

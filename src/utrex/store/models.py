@@ -345,3 +345,9 @@ class CrossLeaFinding(Base):
     __table_args__ = (Index("ix_cross_lea_findings_a", "school_year", "lea_a"),
                       Index("ix_cross_lea_findings_b", "school_year", "lea_b"),
                       Index("ix_cross_lea_findings_ssid", "school_year", "ssid"))
+
+
+# The portal's tables (users, authorisations, audit log, API tokens, password resets) live in their own
+# module on this Base; imported here so the metadata Alembic and the schema check compare is complete.
+from ..collector import models as _collector_models  # noqa: E402,F401  (the collector's tables, migration 0009)
+from ..portal import models as _portal_models  # noqa: E402,F401

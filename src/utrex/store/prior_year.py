@@ -171,6 +171,31 @@ def effective_frame(conn: Any, school_year: int, lea: str | None = None,
     return s1.with_columns(text.str.strip_chars_end(" ").alias("text")).sort("lea", "record_key")
 
 
+def overlay(conn: Any, records: pl.DataFrame, school_year: int) -> pl.DataFrame:
+    """`records` (with lea, record_key, text: the records in force of `school_year`, of any types) with the
+    exit-status changes in force written into their S1 texts at the spec's columns, as `effective_frame`
+    does, and `exit_status_updated` (an ES, X or automatic change applies). Only the changes are read: a
+    state's records are not read a second time."""
+    ups = updates_in_force(conn, school_year)
+    flag = "exit_status_updated"
+    if ups.is_empty():
+        return records.with_columns(pl.lit(False).alias(flag))
+    layout = spec_for(school_year).layout("S1")
+    out = records
+    for f in FIELDS:
+        out = out.join(ups.filter(pl.col("field") == f).select("lea", "record_key", pl.col("new_value").alias(f"_new_{f}")),
+                       on=["lea", "record_key"], how="left")
+    text = pl.col("text")
+    for f in FIELDS:
+        fld, new = layout.field(f), pl.col(f"_new_{f}")
+        padded = text.str.pad_end(layout.length)
+        text = pl.when(new.is_null()).then(text).otherwise(pl.concat_str(
+            [padded.str.slice(0, fld.offset), new.str.pad_end(fld.width), padded.str.slice(fld.end)]))
+    changed = pl.any_horizontal([pl.col(f"_new_{f}").is_not_null() for f in FIELDS])
+    return out.with_columns(text.str.strip_chars_end(" ").alias("text"), changed.alias(flag)).drop(
+        [f"_new_{f}" for f in FIELDS])
+
+
 def last_enrollments(frame: pl.DataFrame) -> pl.DataFrame:
     """Each student's last S1 of the year in the LEA (the latest entry date): the record an update changes."""
     return (frame.sort("lea", "student_number", "entry_date", "record_key")

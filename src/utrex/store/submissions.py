@@ -106,10 +106,12 @@ def process(store: Store, submission_id: int, path: Path, archived: bytes, *, lo
             version, reference = reference_store.current(store)
         except Exception as e:
             raise _fail(store, submission_id, e, "reading the reference data") from e
-    outcome = validate(store, submission_id, path, reference, version)
+    # a load to follow: the validation commits status loading, so no poller sees `validated` (a final state
+    # for a validate-only submission) in between and stops waiting
+    outcome = validate(store, submission_id, path, reference, version, then_load=load)
     if not load:
         return get(store, submission_id)
-    return load_submission(store, submission_id, archived=archived, outcome=outcome)
+    return load_submission(store, submission_id, archived=archived, outcome=outcome, _validated=True)
 
 
 def _os_user() -> str:
@@ -170,7 +172,7 @@ def _fail(store: Store, submission_id: int, error: BaseException, step: str) -> 
 
 
 def validate(store: Store, submission_id: int, path: Path, reference: Reference | None = None,
-             reference_version: int | None = None) -> pl.DataFrame:
+             reference_version: int | None = None, *, then_load: bool = False) -> pl.DataFrame:
     """Level 1 and Level 2; stores the findings and every record's outcome; returns the outcome frame."""
     _set(store, submission_id, status=Status.VALIDATING.value, worker=worker_id())
     try:
@@ -196,7 +198,8 @@ def validate(store: Store, submission_id: int, path: Path, reference: Reference 
                                                           data=outcome_blob(outcome)))
             bulk.checkpoint("validate:outcome_written")
             conn.execute(update(Submission).where(Submission.id == submission_id).values(
-                status=Status.VALIDATED.value, validated_at=utcnow(), school_year=summary["school_year"],
+                status=(Status.LOADING if then_load else Status.VALIDATED).value, validated_at=utcnow(),
+                school_year=summary["school_year"],
                 period=summary["period"], records=summary["records"], accepted=summary["accepted"],
                 held=summary["held"], errors=summary["errors"], warnings=summary["warnings"], counts=counts,
                 reference_source=summary["reference"], reference_version_id=reference_version))
@@ -221,10 +224,10 @@ def finding_rows(findings: pl.DataFrame) -> pl.DataFrame:
 
 
 def load_submission(store: Store, submission_id: int, *, archived: bytes | None = None,
-                    outcome: pl.DataFrame | None = None) -> Submission:
+                    outcome: pl.DataFrame | None = None, _validated: bool = False) -> Submission:
     """Put a validated submission's accepted records in force (one transaction); returns it, loaded."""
     sub = get(store, submission_id)
-    if sub.status != Status.VALIDATED.value:
+    if sub.status != Status.VALIDATED.value and not (_validated and sub.status == Status.LOADING.value):
         raise SubmissionRefused(f"submission {submission_id} is {sub.status}"
                                 + (f" ({sub.reason})" if sub.reason else "") + "; only a validated submission loads",
                                 submission_id)

@@ -1,0 +1,115 @@
+"""What the LEA pages read from the store, in SQL: a submission checked against the LEA of the URL, the
+submission log a page at a time, a submission's findings filtered and paginated, and the comparison with
+the LEA's previous submission (the `utrex diff` of the two stored results)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import HTTPException
+from sqlalchemy import func, or_, select
+
+from ..engine.findings import to_dicts
+from ..report.diff import diff_results
+from ..store.db import Store
+from ..store.models import IN_FLIGHT, Finding, Kind, Status, Submission
+from ..store.report import submission_report
+
+
+def submission_of(store: Store, lea: str, submission_id: int) -> Submission:
+    """The submission if it is this LEA's; 404 otherwise, the same answer as for an id that does not
+    exist, so an id guessed under another LEA's address tells nothing."""
+    with store.session() as s:
+        sub = s.get(Submission, submission_id)
+    if sub is None or sub.lea != lea:
+        raise HTTPException(404)
+    return sub
+
+
+def source_id(sub: Submission) -> int:
+    """Whose findings a log entry shows: a rollback shows those of the submission it restored."""
+    return sub.restores_id if sub.restores_id is not None else sub.id
+
+
+def log_page(store: Store, lea: str, page: int, size: int) -> tuple[list[Submission], int]:
+    """One page of the LEA's submission log, newest first, and how many entries there are."""
+    with store.session() as s:
+        total = int(s.scalar(select(func.count()).select_from(Submission).where(Submission.lea == lea)) or 0)
+        rows = list(s.scalars(select(Submission).where(Submission.lea == lea).order_by(Submission.id.desc())
+                              .offset((page - 1) * size).limit(size)))
+    return rows, total
+
+
+def latest(store: Store, lea: str) -> Submission | None:
+    with store.session() as s:
+        return s.scalars(select(Submission).where(Submission.lea == lea).order_by(Submission.id.desc())
+                         .limit(1)).first()
+
+
+@dataclass(frozen=True)
+class FindingFilter:
+    severity: str = ""
+    rule: str = ""
+    school: str = ""
+    student: str = ""  # a student number or an SSID
+
+    def apply(self, stmt: Any) -> Any:
+        if self.severity:
+            stmt = stmt.where(Finding.severity == self.severity)
+        if self.rule:
+            stmt = stmt.where(Finding.rule == self.rule)
+        if self.school:
+            stmt = stmt.where(Finding.school == self.school)
+        if self.student:
+            stmt = stmt.where(or_(Finding.student_number == self.student, Finding.ssid == self.student))
+        return stmt
+
+    def query(self) -> dict[str, str]:
+        return {k: v for k, v in (("severity", self.severity), ("rule", self.rule), ("school", self.school),
+                                  ("student", self.student)) if v}
+
+
+FINDING_COLUMNS = (Finding.rule, Finding.severity, Finding.level, Finding.line, Finding.record_type,
+                   Finding.fields, Finding.school, Finding.student_number, Finding.ssid, Finding.message)
+
+
+def findings_page(store: Store, submission_id: int, f: FindingFilter, page: int, size: int
+                  ) -> tuple[list[dict[str, Any]], int]:
+    """The matching findings of a page (in the validator's order) and how many match in all."""
+    base = select(func.count()).select_from(Finding).where(Finding.submission_id == submission_id)
+    rows = select(*FINDING_COLUMNS).where(Finding.submission_id == submission_id)
+    with store.session() as s:
+        total = int(s.scalar(f.apply(base)) or 0)
+        found = s.execute(f.apply(rows).order_by(Finding.id).offset((page - 1) * size).limit(size)).mappings().all()
+    return [dict(r) for r in found], total
+
+
+def rule_counts(store: Store, submission_id: int) -> list[tuple[str, str, int]]:
+    """(rule, severity, findings) of a submission: errors first, then the most frequent."""
+    with store.session() as s:
+        rows = s.execute(select(Finding.rule, Finding.severity, func.count()).where(
+            Finding.submission_id == submission_id).group_by(Finding.rule, Finding.severity)).all()
+    return sorted(((r, sev, int(n)) for r, sev, n in rows), key=lambda t: (t[1] != "error", -t[2], t[0]))
+
+
+def previous(store: Store, sub: Submission) -> Submission | None:
+    """The LEA's submission before this one that has findings to compare (validated or loaded)."""
+    with store.session() as s:
+        return s.scalars(select(Submission).where(
+            Submission.lea == sub.lea, Submission.id < sub.id, Submission.kind == Kind.SUBMISSION.value,
+            Submission.status.in_((Status.VALIDATED.value, Status.LOADED.value)))
+            .order_by(Submission.id.desc()).limit(1)).first()
+
+
+def compare(store: Store, old: Submission, new: Submission) -> dict[str, list[dict[str, Any]]]:
+    """{"new", "resolved", "open"}: the findings of `new` against those of `old`, as `utrex diff` pairs them."""
+    results = []
+    for sub in (old, new):
+        summary, findings = submission_report(store, sub.id)
+        results.append({"summary": summary, "findings": to_dicts(findings)})
+    return diff_results(results[0], results[1])
+
+
+def has_findings(sub: Submission) -> bool:
+    return sub.status not in IN_FLIGHT and sub.records is not None
