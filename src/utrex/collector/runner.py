@@ -89,7 +89,11 @@ class Runner:
             self._finish(run_id, RunStatus.FAILED, f"{type(e).__name__}: {e}")
             if not isinstance(e, Exception):
                 raise
-        return get_run(self.store, run_id)
+        run = get_run(self.store, run_id)
+        from .notify import after_run  # mail the LEA's people (failure, new errors) when SMTP is configured
+
+        after_run(self.store, run)
+        return run
 
     def _finish(self, run_id: int, status: RunStatus, reason: str | None = None, **values: Any) -> None:
         _set(self.store, run_id, status=status.value, reason=reason, finished_at=self.clock(), **values)
@@ -194,7 +198,7 @@ class Runner:
                 raise RunError(f"run {run_id}: {e}") from None
             self._finish(run_id, RunStatus.SUBMITTED, None)
             return get_run(self.store, run_id)
-        raise RunError(f"run {run_id} is {run.status}; it cannot be {what}d now")
+        raise RunError(f"run {run_id} is {run.status}; it cannot be {what}{'ted' if what == 'submit' else 'd'} now")
 
 
 def _schedule(store: Store, schedule_id: int) -> CollectionSchedule:

@@ -16,6 +16,7 @@ from . import (
     api_errors,
     views_admin,
     views_auth,
+    views_collections,
     views_home,
     views_lea,
     views_password,
@@ -75,6 +76,7 @@ def create_app(store: Store, settings: PortalSettings | None = None) -> FastAPI:
     app.include_router(views_password.router)
     app.include_router(views_reports.router)
     app.include_router(views_state.router)
+    app.include_router(views_collections.router)
     api.install(app)  # /api/v1 and the API's error shape
     # routing's own 404/405 (not FastAPI's HTTPException): the error page too, not a bare JSON body
     app.add_exception_handler(StarletteHTTPException, _http)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from ..collector.dashboard import lea_due
 from ..store import periods as P
 from ..store.models import Kind, Status, Submission
 from ..store.submissions import SubmissionError
@@ -48,8 +49,9 @@ def dashboard(request: Request, lea: str, school_year: str | None = None) -> Res
     recent, total = log_page(store, code, 1, 5)
     view = P.overview(store, year, code)
     periods = [{**p, "mine": (p["leas"] or [{}])[0]} for p in view["periods"]]
+    due = lea_due(store, code, today(request))  # what is due next, months without a submission (collector)
     return render(request, "lea_dashboard.html", lea=code, name=_name(request, code), last=recent[0] if recent else None,
-                  recent=recent, total=total, year=year, policy=view, periods=periods,
+                  recent=recent, total=total, year=year, policy=view, periods=periods, due=due,
                   can_upload=a.can_upload(code), can_finalize=a.can_finalize(code))
 
 
