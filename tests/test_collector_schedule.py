@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -153,6 +154,10 @@ def test_a_run_that_outlasts_the_interval_skips_the_next(store: Store, files, tm
         futures = []
         collector = Collector(store, clock, dispatch=lambda fn, rid: futures.append(pool.submit(fn, rid)))
         collector.tick(clock.set(MON + dt.timedelta(minutes=1)))  # Monday's run starts and hangs in the export
+        deadline = time.monotonic() + 60  # the worker thread marks it collecting: wait for that, not a race
+        while statuses(store, sid)[0] != "collecting" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert statuses(store, sid)[0] == "collecting"
         collector.tick(clock.set(MON + DAY + dt.timedelta(minutes=1)))  # Tuesday: Monday's is still running
         assert statuses(store, sid)[1] == "skipped"
         go.write_text("now")

@@ -239,19 +239,57 @@ def act(
     _echo_run(r)
 
 
+@collections_app.command("remind")
+def remind(
+    today: Annotated[str | None, typer.Option("--today", help="The day to remind as of, YYYY-MM-DD (default: "
+                                              "today in Denver)")] = None,
+    days: Annotated[int, typer.Option("--days", min=0, help="Remind of deadlines within this many days")] = 7,
+    lea: Annotated[list[str] | None, typer.Option("--lea", help="Only this LEA (repeatable)")] = None,
+) -> None:
+    """Send the deadline reminders now (each LEA, period and deadline day once); prints what was sent."""
+    from zoneinfo import ZoneInfo
+
+    from .. import mail
+    from ..collector.notify import deadline_reminders
+
+    try:
+        settings = mail.MailSettings.from_env()
+    except mail.MailError as e:
+        raise fail(str(e), 1) from None
+    if settings is None:
+        raise fail("mail is not configured: set UTREX_SMTP_HOST (and UTREX_SMTP_PORT, UTREX_SMTP_FROM)", 1)
+    day = parse_date(today, "--today") or dt.datetime.now(ZoneInfo("America/Denver")).date()
+    store = _open()
+    try:
+        sent = deadline_reminders(store, settings, day, days, leas=lea or None)
+    finally:
+        store.close()
+    for r in sent:
+        typer.echo(f"LEA {r['lea']}: {r['period']} due {r['due']}: sent to {', '.join(r['to'])}")
+    typer.echo(f"{len(sent)} reminder(s) sent as of {day.isoformat()} (deadlines within {days} day(s))")
+
+
 @collections_app.command("daemon")
 def daemon(
     interval: Annotated[float, typer.Option("--interval", help="Seconds between checks")] = 30.0,
+    remind_hour: Annotated[int, typer.Option("--remind-hour", min=0, max=23,
+                                             help="Local hour of the daily deadline reminders")] = 7,
+    remind_tz: Annotated[str, typer.Option("--remind-tz", help="Time zone of --remind-hour")] = "America/Denver",
+    remind_days: Annotated[int, typer.Option("--remind-days", min=0,
+                                             help="Remind of deadlines within this many days")] = 7,
 ) -> None:
-    """Run the scheduled collections on the real clock (APScheduler) until interrupted."""
+    """Run the scheduled collections on the real clock (APScheduler) until interrupted, and send the
+    deadline reminders once a day (when SMTP is configured)."""
     import time
 
     from ..collector.service import CollectorService
 
     store = _open()
-    service = CollectorService(store, interval_seconds=interval)
+    service = CollectorService(store, interval_seconds=interval, remind_hour=remind_hour, remind_tz=remind_tz,
+                               remind_days=remind_days)
     service.start()
-    typer.echo(f"collector running (every {interval:g} s); Ctrl-C stops it")
+    typer.echo(f"collector running (every {interval:g} s; deadline reminders daily at {remind_hour:02d}:00 "
+               f"{remind_tz}); Ctrl-C stops it")
     try:
         while True:
             time.sleep(3600)

@@ -7,6 +7,7 @@
   per LEA, period and deadline day. What was sent is kept in the audit log (action `deadline_notice`,
   detail {school_year, period, due}), not in a table of its own: no migration.
 - `after_run`: the runner's hook at the end of a run; does nothing unless SMTP is configured.
+- the notice to the other LEAs of new cross-LEA findings after a load is in `cross_lea_notice` (`watch`).
 
 The people are those authorised for the LEA (LEA uploaders and viewers, accounts not disabled); state
 staff are not mailed per LEA. A mail that cannot be sent is logged, never fails the run.

@@ -179,12 +179,15 @@ class CollectorService:
 
     JOB = "utrex-collector-tick"
     WAKE = "utrex-collector-next"
+    REMIND = "utrex-deadline-reminders"  # once a day: the reminders before a deadline (collector/notify.py)
 
-    def __init__(self, store: Store, interval_seconds: float = 30.0, workers: int = 2) -> None:
+    def __init__(self, store: Store, interval_seconds: float = 30.0, workers: int = 2, remind_hour: int = 7,
+                 remind_tz: str = "America/Denver", remind_days: int = 7) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         self.store = store
         self.interval = interval_seconds
+        self.remind_hour, self.remind_tz, self.remind_days = remind_hour, remind_tz, remind_days
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="utrex-collect")
         self.collector = Collector(store, dispatch=self.pool.submit)
         self.scheduler = BackgroundScheduler(timezone=dt.UTC)
@@ -201,12 +204,33 @@ class CollectorService:
         except Exception:  # a tick that fails (database away) is retried at the next one
             log.exception("collector tick failed")
 
+    def _remind(self) -> list[dict[str, Any]]:
+        """The day's deadline reminders (the day as it is in `remind_tz`); nothing without SMTP settings."""
+        from zoneinfo import ZoneInfo
+
+        from .. import mail
+        from .notify import deadline_reminders
+
+        try:
+            settings = mail.MailSettings.from_env()
+            if settings is None:
+                return []
+            today = dt.datetime.now(ZoneInfo(self.remind_tz)).date()
+            return deadline_reminders(self.store, settings, today, self.remind_days)
+        except Exception:  # tomorrow's job tries again; reminders already sent are not repeated
+            log.exception("deadline reminders failed")
+            return []
+
     def start(self) -> None:
+        from apscheduler.triggers.cron import CronTrigger
         from apscheduler.triggers.interval import IntervalTrigger
 
         recover(self.store)
         self.scheduler.add_job(self._tick, IntervalTrigger(seconds=self.interval), id=self.JOB,
                                max_instances=1, coalesce=True, next_run_time=dt.datetime.now(dt.UTC))
+        # the local hour (daylight saving followed); a late start of the job (busy process) still runs within 6 h
+        self.scheduler.add_job(self._remind, CronTrigger(hour=self.remind_hour, minute=0, timezone=self.remind_tz),
+                               id=self.REMIND, max_instances=1, coalesce=True, misfire_grace_time=6 * 3600)
         self.scheduler.start()
 
     def shutdown(self, wait: bool = True) -> None:
