@@ -14,9 +14,8 @@ import json
 from pathlib import Path
 
 import polars as pl
-from typer.testing import CliRunner
 
-from utrex.cli.main import app
+from report_helpers import report_cli, submit_clean
 from utrex.reports import charter_summary as C
 from utrex.store import Store
 from utrex.store import submissions as S
@@ -65,11 +64,7 @@ def load(store: Store, tmp_path: Path) -> dict[str, S.Submission]:
     for lea, school, body in (("70", "150", CHARTER), ("14", "790", DISTRICT)):
         path = tmp_path / f"lea{lea}.txt"
         path.write_bytes(_file(lea, school, body).encode("ascii"))
-        sub = S.submit(path, lea, store=store)
-        assert sub.status == "loaded", sub.reason
-        errors = S.submission_findings(store, sub.id).filter(pl.col("severity") == "error")
-        assert sub.held == 0, "\n".join(map(str, errors.select("line", "rule", "message").rows()))
-        subs[lea] = sub
+        subs[lea] = submit_clean(store, path, lea)
     return subs
 
 
@@ -103,10 +98,7 @@ def test_a_district_of_residence_naming_no_regular_district_is_kept_and_shared_w
     assert "41" not in C.REGULAR_DISTRICTS and "42" in C.REGULAR_DISTRICTS and "01" in C.REGULAR_DISTRICTS
 
 
-def _cli(*args: str) -> str:
-    result = CliRunner().invoke(app, ["report", *args])
-    assert result.exit_code == 0, result.output
-    return result.output
+_cli = report_cli
 
 
 def test_every_format_carries_the_same_numbers_and_finalized_reads_the_snapshots(store, tmp_path) -> None:

@@ -18,6 +18,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from report_helpers import submit_clean
 from utrex.cli.main import app
 from utrex.reports import december_1 as D
 from utrex.store import Store
@@ -105,11 +106,7 @@ def load(store: Store, tmp_path: Path) -> dict[str, S.Submission]:
     for lea, schools in (("14", {"790": LEA14_790, "104": LEA14_104, "704": LEA14_704}), ("07", {"790": LEA07_790, "995": LEA07_995})):
         path = tmp_path / f"lea{lea}.txt"
         path.write_bytes(_file(lea, schools).encode("ascii"))
-        sub = S.submit(path, lea, store=store)
-        assert sub.status == "loaded", sub.reason
-        errors = S.submission_findings(store, sub.id).filter(pl.col("severity") == "error")
-        assert sub.held == 0, "\n".join(map(str, errors.select("line", "rule", "message").rows()))
-        subs[lea] = sub
+        subs[lea] = submit_clean(store, path, lea)
     return subs
 
 

@@ -18,6 +18,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from report_helpers import report_cli, submit_clean
 from utrex.cli.main import app
 from utrex.reports import discipline as D
 from utrex.store import Store
@@ -107,11 +108,7 @@ def load(store: Store, tmp_path: Path, leas: Mapping[str, list[Rec]] | None = No
     for lea, body in (leas or {"14": LEA14, "07": LEA07}).items():
         path = tmp_path / f"lea{lea}-{len(subs)}-{len(body)}.txt"
         path.write_bytes(_file(lea, body).encode("ascii"))
-        sub = S.submit(path, lea, store=store)
-        assert sub.status == "loaded", sub.reason
-        errors = S.submission_findings(store, sub.id).filter(pl.col("severity") == "error")
-        assert sub.held == 0, "\n".join(map(str, errors.select("line", "rule", "message").rows()))
-        subs[lea] = sub
+        subs[lea] = submit_clean(store, path, lea)
     return subs
 
 
@@ -170,10 +167,7 @@ def test_finalized_reads_the_year_end_snapshots(store, tmp_path) -> None:
     assert _by_key(frozen) == EXPECTED
 
 
-def _cli(*args: str) -> str:
-    result = CliRunner().invoke(app, ["report", *args])
-    assert result.exit_code == 0, result.output
-    return result.output
+_cli = report_cli
 
 
 def test_every_format_carries_the_discipline_part(store, tmp_path) -> None:

@@ -19,6 +19,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from report_helpers import report_cli, submit_clean
 from utrex.cli.main import app
 from utrex.reports import october_1 as O
 from utrex.reports.suppression import THRESHOLD
@@ -108,11 +109,7 @@ def load(store: Store, tmp_path: Path) -> dict[str, S.Submission]:
     for lea, schools in (("14", {"790": LEA14_790, "704": LEA14_704}), ("07", {"790": LEA07_790})):
         path = tmp_path / f"lea{lea}.txt"
         path.write_bytes(_file(lea, schools).encode("ascii"))
-        sub = S.submit(path, lea, store=store)
-        assert sub.status == "loaded", sub.reason
-        errors = S.submission_findings(store, sub.id).filter(pl.col("severity") == "error")
-        assert sub.held == 0, "\n".join(map(str, errors.select("line", "rule", "message").rows()))
-        subs[lea] = sub
+        subs[lea] = submit_clean(store, path, lea)
     return subs
 
 
@@ -199,10 +196,7 @@ def test_small_counts_are_marked_not_dropped(store, tmp_path) -> None:
     assert mark_small_counts(f, ["a"], threshold=3)["suppressed"].to_list() == ["", "a", "", ""]
 
 
-def _cli(*args: str) -> str:
-    result = CliRunner().invoke(app, ["report", *args])
-    assert result.exit_code == 0, result.output
-    return result.output
+_cli = report_cli
 
 
 def test_every_format_carries_the_same_numbers(store, tmp_path) -> None:

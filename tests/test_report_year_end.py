@@ -16,9 +16,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from typer.testing import CliRunner
 
-from utrex.cli.main import app
+from report_helpers import report_cli, submit_clean
 from utrex.reports import completion
 from utrex.reports import year_end as Y
 from utrex.store import Store
@@ -101,11 +100,7 @@ def load(store: Store, tmp_path: Path, leas: Mapping[str, list[tuple[str, dict[s
     for lea, body in (leas or {"14": LEA14, "07": LEA07}).items():
         path = tmp_path / f"lea{lea}.txt"
         path.write_bytes(_file(lea, body).encode("ascii"))
-        sub = S.submit(path, lea, store=store)
-        assert sub.status == "loaded", sub.reason
-        errors = S.submission_findings(store, sub.id).filter(pl.col("severity") == "error")
-        assert sub.held == 0, "\n".join(map(str, errors.select("line", "rule", "message").rows()))
-        subs[lea] = sub
+        subs[lea] = submit_clean(store, path, lea)
     return subs
 
 
@@ -145,10 +140,7 @@ def test_scope_and_small_counts(store, tmp_path) -> None:
     assert set(row["suppressed"].split(",")) == {"students", "cte_concentrator", "ell", "homeless"}
 
 
-def _cli(*args: str) -> str:
-    result = CliRunner().invoke(app, ["report", *args])
-    assert result.exit_code == 0, result.output
-    return result.output
+_cli = report_cli
 
 
 def _write(path: Path, text: str) -> Path:
