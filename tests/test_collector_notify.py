@@ -167,12 +167,11 @@ def _conflict(st: State, tmp_path: Path) -> Path:
 
 
 def _load(store: Store, st: State, lea: str, path: Path | None = None) -> int:
-    """Submit and load as the CLI does, with the cross-LEA watch around it (settings from the environment)."""
+    """Submit and load as the CLI does; the store's hooks send the notices (settings from the environment)."""
     from utrex.store import submissions as S
 
     sub = S.submit(path or st.file(lea), lea, store=store, reference=st.reference, load=False)
-    with X.watch(store, sub.id):
-        loaded = S.load_submission(store, sub.id)
+    loaded = S.load_submission(store, sub.id)
     assert loaded.status == "loaded", loaded.reason
     return sub.id
 

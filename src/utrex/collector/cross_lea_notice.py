@@ -10,7 +10,7 @@ finding that went away and came back (fixed, then broken again) is new again.
 
 Each other LEA's people get one mail listing their side's messages: the message names LEA X, its school
 and the SSID (the disclosure the cross-LEA checks allow), nothing else about LEA X's students.
-`watch` wraps a load (the collector's runner; the CLI and portal paths can call it the same way).
+`watch` wraps a load: the store calls it around every load and rollback (store/hooks.py, utrex.notices).
 Nothing is read or sent without SMTP settings; a failure is logged, never raised.
 """
 

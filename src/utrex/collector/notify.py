@@ -6,8 +6,9 @@
 - `deadline_reminders(today, days)`: each LEA with a period due within `days` and not finalized, once
   per LEA, period and deadline day. What was sent is kept in the audit log (action `deadline_notice`,
   detail {school_year, period, due}), not in a table of its own: no migration.
-- `after_run`: the runner's hook at the end of a run; does nothing unless SMTP is configured.
-- the notice to the other LEAs of new cross-LEA findings after a load is in `cross_lea_notice` (`watch`).
+- `after_run`: the runner's hook at the end of a run (the failure notice); nothing unless SMTP is configured.
+- the notice to the other LEAs of new cross-LEA findings after a load is in `cross_lea_notice` (`watch`);
+  it and `new_errors` run on every path that validates or loads, as the store's hooks (utrex.notices).
 
 The people are those authorised for the LEA (LEA uploaders and viewers, accounts not disabled); state
 staff are not mailed per LEA. A mail that cannot be sent is logged, never fails the run.
@@ -150,16 +151,15 @@ def deadline_reminders(store: Store, settings: mail.MailSettings, today: dt.date
 
 
 def after_run(store: Store, run: CollectionRun, settings: mail.MailSettings | None = None) -> list[str]:
-    """The runner's hook at the end of a run: the failure notice, or the new-errors notice of its
-    submission. Nothing without SMTP settings; never raises."""
+    """The runner's hook at the end of a run: the failure notice of a scheduled run. (The new-errors and
+    cross-LEA notices of its submission are the store's hooks, utrex.notices, as on every other path.)
+    Nothing without SMTP settings; never raises."""
     try:
         settings = settings or mail.MailSettings.from_env()
         if settings is None:
             return []
-        if run.status == RunStatus.FAILED.value:
-            return [] if run.manual else run_failed(store, settings, run)
-        if run.status in (RunStatus.VALIDATED.value, RunStatus.SUBMITTED.value) and run.submission_id:
-            return new_errors(store, settings, run.submission_id)
+        if run.status == RunStatus.FAILED.value and not run.manual:
+            return run_failed(store, settings, run)
     except Exception:  # a notice must never turn a finished run into an error
         log.exception("notice after collection run %s not sent", run.id)
     return []

@@ -157,10 +157,8 @@ class Runner:
             if not submit:
                 self._finish(run_id, RunStatus.VALIDATED, _not_submitted(action, errors, checked), submission_id=sub_id)
                 return
-            from .cross_lea_notice import watch  # mail the other LEAs new cross-LEA findings (SMTP set)
-
-            with watch(self.store, sub_id):
-                load_submission(self.store, sub_id, archived=archived)
+            # the store's hooks mail the other LEAs new cross-LEA findings (utrex.notices)
+            load_submission(self.store, sub_id, archived=archived)
             self._finish(run_id, RunStatus.SUBMITTED, _manifest_note(checked), submission_id=sub_id)
         except SubmissionError as e:
             self._finish(run_id, RunStatus.FAILED, f"submission failed: {e}", submission_id=e.submission_id or sub_id)
@@ -195,11 +193,8 @@ class Runner:
                 s.execute(delete(CollectedFile).where(CollectedFile.run_id == run_id))
             return get_run(self.store, run_id)
         if run.status == RunStatus.VALIDATED.value and what == "submit" and run.submission_id:
-            from .cross_lea_notice import watch
-
             try:
-                with watch(self.store, run.submission_id):
-                    load_submission(self.store, run.submission_id)
+                load_submission(self.store, run.submission_id)
             except SubmissionError as e:
                 raise RunError(f"run {run_id}: {e}") from None
             self._finish(run_id, RunStatus.SUBMITTED, None)

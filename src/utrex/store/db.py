@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import schema
+from .hooks import Hooks
 from .models import IN_FLIGHT, Status, Submission, utcnow
 from .settings import Settings
 
@@ -96,6 +97,7 @@ class Store:
             self.settings.ensure_home()
         self.engine = make_engine(self.url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.hooks = Hooks.defaults()  # the notices around loads (store/hooks.py)
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, url: str | None = None, recover: bool = True) -> Store:

@@ -13,7 +13,7 @@ stops counting.
 
 from __future__ import annotations
 
-from . import bulk
+from . import bulk, hooks
 from .db import Store, worker_id
 from .models import Kind, Status, Submission, utcnow
 from .submissions import (
@@ -44,7 +44,7 @@ def rollback(lea: str | int, to: int, reason: str, user: str | None = None,
             archived = raw_file(st, target.id)
             accepted, held_keys = split_outcome(submission_outcome(st, target.id), archived, target.school_year)
             bulk.checkpoint("rollback:prepared")
-            with st.write() as conn:
+            with hooks.around_load(st, entry.id), st.write() as conn:
                 apply_load(conn, entry, accepted, held_keys, source=target.id)
         except BaseException as e:
             raise _fail(st, entry.id, e, "rollback") from e

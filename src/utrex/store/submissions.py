@@ -31,7 +31,7 @@ from ..engine.reader import UnreadableInput, iter_blocks, open_checked
 from ..engine.validate import Options, read_header, validate_file
 from ..reference.model import Reference
 from ..spec import spec_for
-from . import bulk, cross_lea_findings, crypto, prior_year
+from . import bulk, cross_lea_findings, crypto, hooks, prior_year
 from . import reference as reference_store
 from .bulk import insert_frame
 from .db import Store, worker_id
@@ -109,9 +109,10 @@ def process(store: Store, submission_id: int, path: Path, archived: bytes, *, lo
     # a load to follow: the validation commits status loading, so no poller sees `validated` (a final state
     # for a validate-only submission) in between and stops waiting
     outcome = validate(store, submission_id, path, reference, version, then_load=load)
-    if not load:
-        return get(store, submission_id)
-    return load_submission(store, submission_id, archived=archived, outcome=outcome, _validated=True)
+    if load:
+        load_submission(store, submission_id, archived=archived, outcome=outcome, _validated=True)
+    hooks.after_process(store, submission_id)  # the new-errors notice
+    return get(store, submission_id)
 
 
 def _os_user() -> str:
@@ -247,7 +248,7 @@ def load_submission(store: Store, submission_id: int, *, archived: bytes | None 
             outcome = submission_outcome(store, submission_id)
         accepted, held_keys = split_outcome(outcome, archived, sub.school_year)
         bulk.checkpoint("load:prepared")
-        with store.write() as conn:
+        with hooks.around_load(store, submission_id), store.write() as conn:
             apply_load(conn, sub, accepted, held_keys)
     except BaseException as e:
         raise _fail(store, submission_id, e, "load") from e
