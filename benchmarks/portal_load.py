@@ -56,6 +56,8 @@ sys.path.insert(0, str(HERE))
 import run as bench  # noqa: E402  (benchmarks/run.py: machine description, results folder)
 import store as store_bench  # noqa: E402  (benchmarks/store.py: the throwaway PostgreSQL database)
 
+from utrex.portal.serve import default_workers  # noqa: E402
+
 DATA = HERE / "data" / "portal-load"
 P95_TARGET_MS = 500.0
 PASSWORD = "load test password 2013"
@@ -149,11 +151,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def portal(env: dict[str, str], log: Path) -> Iterator[str]:
+def portal(env: dict[str, str], log: Path, workers: int | None = None) -> Iterator[str]:
     """`utrex serve` on a free loopback port in its own process; its base URL once it answers."""
     port = free_port()
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "utrex", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        proc = subprocess.Popen([sys.executable, "-m", "utrex", "serve", "--host", "127.0.0.1", "--port", str(port),
+                                 *(["--workers", str(workers)] if workers else [])],
                                 env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -339,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--postgresql", default="host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5",
                     help="with --postgres: libpq DSN of a server where a database may be created")
     ap.add_argument("--regenerate", action="store_true")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="`utrex serve --workers N` (default: utrex serve's own, the cores up to 4)")
     args = ap.parse_args(argv)
     if args.uploaders > len(UPLOAD_LEAS):
         raise SystemExit(f"at most {len(UPLOAD_LEAS)} uploaders")
@@ -349,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     with empty_store(args.postgres, args.postgresql) as env, store_bench.environment(env), \
             tempfile.TemporaryDirectory(prefix="utrex-portal-load-log-") as logs:
         viewers, uploaders = prepare(env, args.browsers, args.uploaders, seed_file)
-        with portal(env, Path(logs) / "serve.log") as base:
+        with portal(env, Path(logs) / "serve.log", args.workers) as base:
             started_at = time.monotonic()
             run = Run(base, started_at + args.seconds, args.think)
             drain_until = [started_at + args.seconds + args.drain]
@@ -357,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
             threads += [threading.Thread(target=upload, args=(run, e, lea, files[lea], drain_until), daemon=True)
                         for e, lea in zip(uploaders, UPLOAD_LEAS, strict=False)]
             print(f"{args.browsers} browsers and {args.uploaders} uploaders on {base} for {args.seconds:.0f} s "
-                  f"({'PostgreSQL' if args.postgres else 'SQLite'}) ...", flush=True)
+                  f"({'PostgreSQL' if args.postgres else 'SQLite'}, {args.workers or default_workers()} server process(es)) ...",
+                  flush=True)
             for t in threads:
                 t.start()
             for t in threads:
@@ -397,7 +403,8 @@ def main(argv: list[str] | None = None) -> int:
            "elapsed_seconds": round(elapsed, 1), "requests": len(recs), "failed": len(failed),
            "failures": sorted({r.error for r in failed if r.error})[:50], "uploads_started": len(run.started),
            "uploads_ended": ends, "lost_uploads": lost, **summary, "targets": met, "machine": bench.machine(),
-           "load_before": load_before, "load_after": load_after}
+           "load_before": load_before, "load_after": load_after,
+           "server_processes": args.workers or default_workers()}
     (bench.RESULTS / "portal-load-latest.json").write_text(json.dumps(out, indent=1) + "\n")
     return 0 if all(met.values()) else 1
 

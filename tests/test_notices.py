@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from other test modules and taken as arguments)
 """The notices of issue 7 item 7 on every path, not only the collector's: a portal/API upload, `utrex
 submit`, `utrex submission --load` and a rollback. They are the store's hooks (store/hooks.py,
 utrex.notices), so these tests go through each path as a person would and read what a real SMTP server on
@@ -30,7 +31,6 @@ from test_portal_state import smtp  # noqa: F401 (fixture)
 from utrex.cli.main import app
 from utrex.collector import notify
 from utrex.portal import accounts, tokens
-from utrex.portal.accounts import Role
 from utrex.portal.app import create_app
 from utrex.store import Store
 from utrex.store import submissions as S

@@ -15,11 +15,14 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="TCP port")] = 8000,
     store_url: Annotated[str | None, typer.Option("--store", help="Database URL (default: UTREX_DATABASE_URL, "
                                                   "else the SQLite file of the data home)")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, max=64,
+                                                help="Server processes (default: the machine's cores, at most "
+                                                     "4); each also runs the uploads it receives")] = None,
 ) -> None:
     """Run the web portal. On first start a state administrator is created from UTREX_ADMIN_EMAIL and
     UTREX_ADMIN_PASSWORD, or with a generated password printed once."""
     from ..portal.accounts import AccountError
-    from ..portal.serve import ensure_admin
+    from ..portal.serve import default_workers, ensure_admin
     from ..portal.serve import serve as run
     from ..store import Store, StoreError
     from ..store.settings import SettingsError
@@ -39,6 +42,6 @@ def serve(
             if first.password is not None:
                 typer.echo(f"utrex serve: its password (shown this once; change it): {first.password}")
         typer.echo(f"utrex serve: the portal is at http://{host}:{port}/ (store {store.settings.masked_url})")
-        run(store, host, port)
+        run(store, host, port, workers or default_workers())
     finally:
         store.close()

@@ -112,11 +112,12 @@ def findings(request: Request, lea: str, sid: str, severity: str = "", rule: str
     n, size = page_number(page), page_size(request)
     source = source_id(sub)
     rows, total = findings_page(store, source, f, n, size)
-    rules = [(r, sev, count, rule_info(r)) for r, sev, count in rule_counts(store, source)]
+    ready = has_findings(sub)
+    rules = [(r, sev, count, rule_info(r)) for r, sev, count in rule_counts(store, source, sub.validated_at if ready else None)]
     shown = {r["rule"] for r in rows}
     return render(request, "lea_findings.html", lea=code, name=_name(request, code), sub=sub, rows=rows,
                   rules=rules, explained=[r for r in rules if r[0] in shown], f=f, formats=REPORT_FORMATS,
-                  ready=has_findings(sub),
+                  ready=ready,
                   pager=pager(f"/leas/{code}/submissions/{sub.id}", f.query(), n, size, total))
 
 

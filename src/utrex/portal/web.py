@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from .audit import Who
 from .security import CSRF_FIELD, CSRF_HEADER, new_token, same
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.auto_reload = False  # the templates ship with the package: no stat() of each on every page
 TEMPLATES.env.globals.update(ROLE_LABELS=ROLE_LABELS, Role=Role, CSRF_FIELD=CSRF_FIELD)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -60,6 +62,12 @@ def csrf_token(request: Request) -> str:
     if not token:
         token = request.session["csrf"] = new_token()
     return token
+
+
+async def share_connection(request: Request) -> AsyncIterator[None]:
+    """App-wide dependency: a page's many small reads share one connection (Store.sharing)."""
+    with store_of(request).sharing():
+        yield
 
 
 async def check_csrf(request: Request) -> None:

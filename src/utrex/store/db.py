@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +87,36 @@ def make_engine(url: str) -> Engine:
     return create_engine(u, pool_pre_ping=True)
 
 
+class _Shared:
+    """The one read connection of a `Store.sharing()` block, checked out at its first use."""
+
+    def __init__(self, store: Store) -> None:
+        self.store, self.conn, self.busy, self.closed = store, None, False, False
+        self.memo: dict[Any, Any] = {}  # store/memo.py: answers kept for the block, dropped at any write
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def lend(self) -> Iterator[Connection]:
+        with self._lock:
+            if self.conn is None:
+                self.conn = self.store.engine.connect().execution_options(write=False)
+            self.busy = True
+        try:
+            yield self.conn
+        finally:
+            self.busy = False
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            if self.conn is not None:
+                self.conn.close()
+                self.conn = None
+
+
+_SHARED: ContextVar[_Shared | None] = ContextVar("utrex_shared_read_connection", default=None)
+
+
 class Store:
     """A connection to the operational data store. `Store.open()` checks the schema and recovers."""
 
@@ -142,14 +174,52 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction (SQLite: BEGIN IMMEDIATE); committed on success, rolled back on error."""
-        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
-            yield conn
+        self._forget()
+        try:
+            with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+                yield conn
+        finally:
+            self._forget()
+
+    def memo(self) -> dict[Any, Any] | None:
+        """The answers kept for the current `sharing()` block of this store (None outside one)."""
+        shared = _SHARED.get()
+        return shared.memo if shared is not None and shared.store is self and not shared.closed else None
+
+    def _forget(self) -> None:
+        memo = self.memo()
+        if memo is not None:
+            memo.clear()
 
     @contextmanager
     def session(self, write: bool = False) -> Iterator[Session]:
-        with self.engine.connect().execution_options(write=write) as conn, \
-                Session(bind=conn, expire_on_commit=False) as s, s.begin():
-            yield s
+        shared = _SHARED.get()
+        if not write and shared is not None and shared.store is self and not shared.busy and not shared.closed:
+            with shared.lend() as conn, Session(bind=conn, expire_on_commit=False) as s, s.begin():
+                yield s
+            return
+        if write:
+            self._forget()
+        try:
+            with self.engine.connect().execution_options(write=write) as conn, \
+                    Session(bind=conn, expire_on_commit=False) as s, s.begin():
+                yield s
+        finally:
+            if write:
+                self._forget()
+
+    @contextmanager
+    def sharing(self) -> Iterator[None]:
+        """Within it (in this context and the threads that copy it), read sessions take turns on one pooled
+        connection, each in its own transaction, instead of checking one out (and, on PostgreSQL, pinging
+        it) per session: a portal page makes some twenty small reads. Writes keep their own connections; a
+        read session opened inside another gets its own too."""
+        shared = _Shared(self)
+        _SHARED.set(shared)
+        try:
+            yield
+        finally:
+            shared.close()
 
     def recover(self) -> list[int]:
         """Mark failed the submissions a killed process left received, validating or loading."""

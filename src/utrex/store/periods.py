@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, select
 from ..spec import POLICIES, Period, PeriodDates, PeriodPolicy, period_policy, spec_for
 from .bulk import insert_frame
 from .db import Store
+from .memo import per_request
 from .models import (
     Extension,
     Finalization,
@@ -52,6 +53,7 @@ def school_year_of(day: dt.date) -> int:
 
 # --- the policy of a school year ------------------------------------------------------------------
 
+@per_request
 def policy_for(store: Store, school_year: int) -> PeriodPolicy:
     """The policy set for the school year in the store, else the one its specification declares."""
     with store.session() as s:
@@ -88,6 +90,11 @@ def extension_in_force(store: Store, lea: str, school_year: int, period: Period 
     policy = policy or policy_for(store, school_year)
     if not policy.extensions:
         return None
+    return _latest_extension(store, normalize_lea(lea), school_year, Period(period).value)
+
+
+@per_request
+def _latest_extension(store: Store, lea: str, school_year: int, period: str) -> Extension | None:
     with store.session() as s:
         return s.scalars(select(Extension).where(
             Extension.lea == normalize_lea(lea), Extension.school_year == school_year,
@@ -151,6 +158,11 @@ def limit_for(store: Store, lea: str, school_year: int, period: Period | str, re
 
 
 def current_finalization(store: Store, lea: str, school_year: int, period: Period | str) -> Finalization | None:
+    return _latest_finalization(store, normalize_lea(lea), school_year, Period(period).value)
+
+
+@per_request
+def _latest_finalization(store: Store, lea: str, school_year: int, period: str) -> Finalization | None:
     with store.session() as s:
         return s.scalars(select(Finalization).where(
             Finalization.lea == normalize_lea(lea), Finalization.school_year == school_year,
