@@ -23,11 +23,9 @@ from typing import Any
 from sqlalchemy import select
 
 from .. import mail
-from ..engine.findings import to_dicts
-from ..report.diff import diff_results
 from ..store.db import Store
-from ..store.models import Kind, Status, Submission
-from ..store.report import submission_report
+from ..store.models import Status, Submission
+from ..store.report import compare_submissions, previous_submission
 from .dashboard import lea_due
 from .models import CollectionRun, RunStatus
 
@@ -71,22 +69,9 @@ def run_failed(store: Store, settings: mail.MailSettings, run: CollectionRun) ->
                      {"notice": "collection_failed", "run": run.id})
 
 
-def previous_of(store: Store, sub: Submission) -> Submission | None:
-    """The LEA's submission before this one that has findings (validated or loaded), as the portal's diff."""
-    with store.session() as s:
-        return s.scalars(select(Submission).where(
-            Submission.lea == sub.lea, Submission.id < sub.id, Submission.kind == Kind.SUBMISSION.value,
-            Submission.status.in_((Status.VALIDATED.value, Status.LOADED.value)))
-            .order_by(Submission.id.desc()).limit(1)).first()
-
-
 def error_diff(store: Store, old_id: int, new_id: int) -> list[dict[str, Any]]:
     """The error findings of `new_id` that `old_id` did not have (`utrex diff`'s "new", errors only)."""
-    results = []
-    for sid in (old_id, new_id):
-        summary, findings = submission_report(store, sid)
-        results.append({"summary": summary, "findings": to_dicts(findings)})
-    return [f for f in diff_results(results[0], results[1])["new"] if f.get("severity") == "error"]
+    return [f for f in compare_submissions(store, old_id, new_id)["new"] if f.get("severity") == "error"]
 
 
 def new_errors(store: Store, settings: mail.MailSettings, submission_id: int) -> list[str]:
@@ -94,7 +79,7 @@ def new_errors(store: Store, settings: mail.MailSettings, submission_id: int) ->
         sub = s.get(Submission, submission_id)
     if sub is None or sub.status not in (Status.VALIDATED.value, Status.LOADED.value):
         return []
-    old = previous_of(store, sub)
+    old = previous_submission(store, sub)
     if old is None:  # the first submission: nothing to compare with
         return []
     fresh = error_diff(store, old.id, sub.id)

@@ -1,6 +1,7 @@
 """What the LEA pages read from the store, in SQL: a submission checked against the LEA of the URL, the
-submission log a page at a time, a submission's findings filtered and paginated, and the comparison with
-the LEA's previous submission (the `utrex diff` of the two stored results)."""
+submission log a page at a time, a submission's findings filtered and paginated. The comparison with the
+LEA's previous submission is store/report.py's (`previous_submission`, `compare_submissions`), which the
+new-errors notice uses too."""
 
 from __future__ import annotations
 
@@ -12,11 +13,8 @@ from typing import Any
 from fastapi import HTTPException
 from sqlalchemy import func, or_, select
 
-from ..engine.findings import to_dicts
-from ..report.diff import diff_results
 from ..store.db import Store
-from ..store.models import IN_FLIGHT, Finding, Kind, Status, Submission
-from ..store.report import submission_report
+from ..store.models import IN_FLIGHT, Finding, Submission
 
 
 def submission_of(store: Store, lea: str, submission_id: int) -> Submission:
@@ -115,24 +113,6 @@ def _rule_counts(store: Store, submission_id: int) -> list[tuple[str, str, int]]
         rows = s.execute(select(Finding.rule, Finding.severity, func.count()).where(
             Finding.submission_id == submission_id).group_by(Finding.rule, Finding.severity)).all()
     return sorted(((r, sev, int(n)) for r, sev, n in rows), key=lambda t: (t[1] != "error", -t[2], t[0]))
-
-
-def previous(store: Store, sub: Submission) -> Submission | None:
-    """The LEA's submission before this one that has findings to compare (validated or loaded)."""
-    with store.session() as s:
-        return s.scalars(select(Submission).where(
-            Submission.lea == sub.lea, Submission.id < sub.id, Submission.kind == Kind.SUBMISSION.value,
-            Submission.status.in_((Status.VALIDATED.value, Status.LOADED.value)))
-            .order_by(Submission.id.desc()).limit(1)).first()
-
-
-def compare(store: Store, old: Submission, new: Submission) -> dict[str, list[dict[str, Any]]]:
-    """{"new", "resolved", "open"}: the findings of `new` against those of `old`, as `utrex diff` pairs them."""
-    results = []
-    for sub in (old, new):
-        summary, findings = submission_report(store, sub.id)
-        results.append({"summary": summary, "findings": to_dicts(findings)})
-    return diff_results(results[0], results[1])
 
 
 def has_findings(sub: Submission) -> bool:

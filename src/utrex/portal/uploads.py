@@ -13,7 +13,6 @@ import re
 import secrets
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import BinaryIO
@@ -21,26 +20,17 @@ from typing import BinaryIO
 from fastapi import FastAPI
 
 from ..store.jobs import SubmissionJobs
+from .app_state import per_app
 
 CHUNK = 1 << 20
 DEFAULT_MAX_BYTES = 4 << 30  # a statewide file is about a gigabyte; more is refused (413)
 SWEEP_AFTER_SECONDS = 3600  # an empty upload folder older than this is left over from a finished job
 
-_lock = threading.Lock()
 
 
 def jobs_of(app: FastAPI) -> SubmissionJobs:
     """The app's SubmissionJobs (one per app), created on first use and closed when the app shuts down."""
-    jobs = getattr(app.state, "submission_jobs", None)
-    if jobs is not None:
-        return jobs
-    with _lock:
-        jobs = getattr(app.state, "submission_jobs", None)
-        if jobs is None:
-            jobs = SubmissionJobs(app.state.store)
-            app.state.submission_jobs = jobs
-            app.router.on_shutdown.append(jobs.close)
-    return jobs
+    return per_app(app, "submission_jobs", lambda: SubmissionJobs(app.state.store), SubmissionJobs.close)
 
 
 class TooLarge(Exception):

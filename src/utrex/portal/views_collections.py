@@ -14,9 +14,8 @@ seconds; the run's page then shows the result or the reason for a refusal).
 
 from __future__ import annotations
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
@@ -28,6 +27,7 @@ from ..collector.models import Action, CollectionRun, CollectionSchedule, Source
 from ..collector.runner import RunError, Runner, get_run
 from ..collector.service import Collector
 from .accounts import Access
+from .app_state import per_app
 from .lea_web import number, require_upload
 from .leas import known_leas
 from .web import lea_of, render, store_of
@@ -35,22 +35,15 @@ from .web import lea_of, render, store_of
 router = APIRouter(include_in_schema=False)
 REFRESH_SECONDS = 2
 RUNS_SHOWN = 50
-_lock = threading.Lock()
+T = TypeVar("T")
 
 
 def pool_of(app: FastAPI) -> ThreadPoolExecutor:
     """The app's pool for "collect now" runs, created on first use and shut down (waiting for the runs it
     executes) when the app stops."""
-    pool = getattr(app.state, "collection_pool", None)
-    if pool is not None:
-        return pool
-    with _lock:
-        pool = getattr(app.state, "collection_pool", None)
-        if pool is None:
-            pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="utrex-portal-collect")
-            app.state.collection_pool = pool
-            app.router.on_shutdown.append(lambda: pool.shutdown(wait=True))
-    return pool
+    return per_app(app, "collection_pool",
+                   lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="utrex-portal-collect"),
+                   lambda pool: pool.shutdown(wait=True))
 
 
 def _name(request: Request, code: str) -> str:
@@ -68,20 +61,21 @@ def shown_config(config: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _schedule_of(request: Request, code: str, schedule_id: str) -> CollectionSchedule:
+def _owned(request: Request, model: type[T], code: str, row_id: str) -> T:
+    """The schedule or run if it is this LEA's; 404 otherwise (as for an id that does not exist)."""
     with store_of(request).session() as s:
-        sc = s.get(CollectionSchedule, number(schedule_id))
-    if sc is None or sc.lea != code:
+        row = s.get(model, number(row_id))
+    if row is None or row.lea != code:  # type: ignore[attr-defined]
         raise HTTPException(404)
-    return sc
+    return row
+
+
+def _schedule_of(request: Request, code: str, schedule_id: str) -> CollectionSchedule:
+    return _owned(request, CollectionSchedule, code, schedule_id)
 
 
 def _run_of(request: Request, code: str, run_id: str) -> CollectionRun:
-    with store_of(request).session() as s:
-        run = s.get(CollectionRun, number(run_id))
-    if run is None or run.lea != code:
-        raise HTTPException(404)
-    return run
+    return _owned(request, CollectionRun, code, run_id)
 
 
 def _page(request: Request, a: Access, code: str, status_code: int = 200, error: str | None = None,

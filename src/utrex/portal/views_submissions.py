@@ -22,16 +22,14 @@ from ..report import diff as report_diff
 from ..report.common import rule_info
 from ..store.examine import examine, to_csv, to_html
 from ..store.jobs import poll
-from ..store.report import submission_report
+from ..store.report import compare_submissions, previous_submission, submission_report
 from ..store.submissions import SubmissionError, SubmissionRefused
 from . import audit, uploads
 from .audit import Action
 from .lea_queries import (
     FindingFilter,
-    compare,
     findings_page,
     has_findings,
-    previous,
     rule_counts,
     source_id,
     submission_of,
@@ -166,8 +164,8 @@ def diff_page(request: Request, lea: str, sid: str) -> Response:
     _, code = lea_of(request, lea)
     store = store_of(request)
     sub = submission_of(store, code, number(sid))
-    prev = previous(store, sub) if has_findings(sub) else None
-    result = compare(store, prev, sub) if prev is not None else None
+    prev = previous_submission(store, sub) if has_findings(sub) else None
+    result = compare_submissions(store, prev.id, sub.id) if prev is not None else None
     return render(request, "lea_diff.html", lea=code, name=_name(request, code), sub=sub, prev=prev,
                   diff=result, first=page_size(request))
 
@@ -177,10 +175,10 @@ def diff_csv(request: Request, lea: str, sid: str) -> Response:
     a, code = lea_of(request, lea)
     store = store_of(request)
     sub = submission_of(store, code, number(sid))
-    prev = previous(store, sub) if has_findings(sub) else None
+    prev = previous_submission(store, sub) if has_findings(sub) else None
     if prev is None:
         raise HTTPException(409, "There is no earlier validated submission of this LEA to compare with.")
-    body = report_diff.to_csv(compare(store, prev, sub))
+    body = report_diff.to_csv(compare_submissions(store, prev.id, sub.id))
     return download(request, a, code, body, "csv", f"submission-{prev.id}-to-{sub.id}-diff.csv",
                     {"what": "diff", "submission": sub.id, "previous": prev.id})
 

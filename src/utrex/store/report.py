@@ -10,9 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+from sqlalchemy import select
 
 from ..engine import findings as fnd
+from ..engine.findings import to_dicts
+from ..report.diff import diff_results
 from .db import Store
+from .models import Kind, Status, Submission
 from .submissions import get, submission_findings
 
 
@@ -41,3 +45,23 @@ def submission_report(store: Store, submission_id: int) -> tuple[dict[str, Any],
         pl.col("fields").fill_null("").str.split(",").list.eval(pl.element().filter(pl.element() != "")),
         pl.lit(sub.lea).alias("lea")))
     return summary, findings
+
+
+def previous_submission(store: Store, sub: Submission) -> Submission | None:
+    """The LEA's submission before this one that has findings to compare (validated or loaded): the portal's
+    diff page and the new-errors notice pair a submission with it."""
+    with store.session() as s:
+        return s.scalars(select(Submission).where(
+            Submission.lea == sub.lea, Submission.id < sub.id, Submission.kind == Kind.SUBMISSION.value,
+            Submission.status.in_((Status.VALIDATED.value, Status.LOADED.value)))
+            .order_by(Submission.id.desc()).limit(1)).first()
+
+
+def compare_submissions(store: Store, old_id: int, new_id: int) -> dict[str, list[dict[str, Any]]]:
+    """{"new", "resolved", "open"}: the findings of `new_id` against those of `old_id`, as `utrex diff` pairs
+    them, from the two stored results."""
+    results = []
+    for sid in (old_id, new_id):
+        summary, findings = submission_report(store, sid)
+        results.append({"summary": summary, "findings": to_dicts(findings)})
+    return diff_results(results[0], results[1])
