@@ -40,6 +40,30 @@ def field_columns(layout: RecordLayout, text: str = "_text") -> list[pl.Expr]:
     return [pl.col(text).str.slice(f.offset, f.width).alias(f.id) for f in layout.fields]
 
 
+# the columns of every parsed frame, as `Parser.parse_block` and `record_context` make them
+PARSED_SCHEMA = {"_line": pl.Int64, "_len": pl.Int64, "_text": pl.Utf8, "_school_ctx": pl.Utf8, "_lea_ctx": pl.Utf8,
+                 "_layout_len": pl.Int64, "_school_level": pl.Boolean, "_beyond": pl.Int8}
+BEYOND_NONE, BEYOND_BLANK, BEYOND_TEXT = 0, 1, 2  # `_beyond`: what a record holds past its layout's length
+
+
+def record_context(layout: RecordLayout, lea: str, long_records: bool = True) -> list[pl.Expr]:
+    """The columns every parsed frame carries besides `_line`, `_len`, `_text` and `_school_ctx`.
+
+    `_beyond` says what the record holds past the layout's length (nothing, blanks, other characters),
+    found here once instead of by slicing every record in the rules; `long_records=False` (no record of
+    the frame is longer than its layout) makes it a constant."""
+    length = layout.length
+    if long_records:
+        extra = pl.col("_text").str.slice(length, (pl.col("_len") - length).clip(lower_bound=0))
+        beyond = (pl.when(pl.col("_len") <= length).then(pl.lit(BEYOND_NONE))
+                  .when(extra.str.strip_chars(" ") == "").then(pl.lit(BEYOND_BLANK))
+                  .otherwise(pl.lit(BEYOND_TEXT)).cast(pl.Int8))
+    else:
+        beyond = pl.lit(BEYOND_NONE, dtype=pl.Int8)
+    return [pl.lit(lea, dtype=pl.Utf8).alias("_lea_ctx"), pl.lit(length, dtype=pl.Int64).alias("_layout_len"),
+            pl.lit(layout.school_level).alias("_school_level"), beyond.alias("_beyond")]
+
+
 @dataclass
 class ParseState:
     """What carries from one block to the next."""
@@ -183,10 +207,6 @@ class Parser:
                     .then(pl.col("_text").str.slice(0, pl.col("_len")).str.pad_end(length))
                     .otherwise(pl.col("_text"))
                     .alias("_text"))
-            frames[code] = frame.with_columns(
-                pl.lit(self.lea, dtype=pl.Utf8).alias("_lea_ctx"),
-                pl.lit(length, dtype=pl.Int64).alias("_layout_len"),
-                pl.lit(layout.school_level).alias("_school_level"),
-            )
+            frames[code] = frame.with_columns(record_context(layout, self.lea, bool((rec_len > length).any())))
         findings = fnd.concat([fnd.conform(e) for e in extra])
         return ParsedBlock(frames, findings, n)

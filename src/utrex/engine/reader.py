@@ -126,7 +126,6 @@ def _blocks(path: Path, type_codes: list[str], block_bytes: int) -> Iterator[Blo
     order = np.argsort(prefixes)
     sorted_prefixes = prefixes[order]
     sep = line_separator(path)
-    sep_byte = bytes([sep])
     block_bytes = max(1, int(block_bytes))
     next_line = 1
     carry = b""  # the start of a line whose terminator is not read yet
@@ -137,8 +136,9 @@ def _blocks(path: Path, type_codes: list[str], block_bytes: int) -> Iterator[Blo
             # the first block is small so that the rules start while the rest is still being read
             size = block_bytes if next_line > 1 else min(block_bytes, FIRST_BLOCK_BYTES)
             want = max(size, len(carry))
-            buf = bytearray(len(carry) + want)  # a fresh buffer per block: blocks hand it out zero-copy
-            buf[: len(carry)] = carry
+            # a fresh buffer per block (blocks hand it out zero-copy), not zero-filled: the read fills it
+            buf = np.empty(len(carry) + want, dtype=np.uint8)
+            buf[: len(carry)] = np.frombuffer(carry, dtype=np.uint8)
             got = fh.readinto(memoryview(buf)[len(carry):])
             total = len(carry) + got
             eof = got == 0
@@ -147,7 +147,8 @@ def _blocks(path: Path, type_codes: list[str], block_bytes: int) -> Iterator[Blo
                     return
                 cut = total
             else:
-                cut = buf.rfind(sep_byte, len(carry), total) + 1  # the carry holds no terminator
+                # the carry holds no terminator
+                cut = _last_separator(buf, len(carry), total, sep) + 1  # the carry holds no terminator
                 if cut == 0:
                     if total > MAX_LINE_BYTES:
                         raise UnreadableInput(f"{path}: line {next_line} is longer than {MAX_LINE_BYTES // (1 << 20)} MB "
@@ -162,6 +163,19 @@ def _blocks(path: Path, type_codes: list[str], block_bytes: int) -> Iterator[Blo
                 return
 
 
+def _last_separator(buf: np.ndarray, lo: int, hi: int, sep: int) -> int:
+    """Index of the last `sep` in buf[lo:hi], or -1; searched from the end (a line is short)."""
+    window = 1 << 16
+    while hi > lo:
+        start = max(lo, hi - window)
+        found = np.flatnonzero(buf[start:hi] == sep)
+        if found.size:
+            return start + int(found[-1])
+        hi = start
+        window *= 4
+    return -1
+
+
 class _Failed:
     def __init__(self, error: BaseException) -> None:
         self.error = error
@@ -170,45 +184,68 @@ class _Failed:
 _DONE = object()
 
 
-def prefetched(source: Iterator[T]) -> Iterator[T]:
-    """Runs `source` one item ahead on a background thread (its errors are raised in the caller)."""
-    q: queue.Queue[object] = queue.Queue(maxsize=1)
-    stop = threading.Event()
+class Prefetched(Iterator[T]):
+    """Runs `source` one item ahead on a background thread, started at once (its errors are raised in the
+    caller). Close it (or use it as a context manager) when it may not be read to the end."""
 
-    def put(item: object) -> bool:
-        while not stop.is_set():
+    def __init__(self, source: Iterator[T]) -> None:
+        self._source = source
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._done = False
+        self._worker = threading.Thread(target=self._produce, name="utrex-reader", daemon=True)
+        self._worker.start()
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
             try:
-                q.put(item, timeout=0.05)
+                self._queue.put(item, timeout=0.05)
                 return True
             except queue.Full:
                 continue
         return False
 
-    def produce() -> None:
+    def _produce(self) -> None:
         try:
-            for block in source:
-                if not put(block):
+            for item in self._source:
+                if not self._put(item):
                     return
-            put(_DONE)
+            self._put(_DONE)
         except BaseException as e:  # handed to the consumer, raised there
-            put(_Failed(e))
+            self._put(_Failed(e))
 
-    worker = threading.Thread(target=produce, name="utrex-reader", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = q.get()
-            if item is _DONE:
-                return
-            if isinstance(item, _Failed):
-                raise item.error
-            yield item  # type: ignore[misc]
-    finally:
-        stop.set()
-        worker.join()
-        close = getattr(source, "close", None)
+    def __next__(self) -> T:
+        if self._done:
+            raise StopIteration
+        item = self._queue.get()
+        if item is _DONE:
+            self.close()
+            raise StopIteration
+        if isinstance(item, _Failed):
+            self.close()
+            raise item.error
+        return item  # type: ignore[return-value]
+
+    def close(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        self._stop.set()
+        self._worker.join()
+        close = getattr(self._source, "close", None)
         if close is not None:
             close()
+
+    def __enter__(self) -> Prefetched[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def prefetched(source: Iterator[T]) -> Prefetched[T]:
+    """`source` read one item ahead on a background thread that starts now (see `Prefetched`)."""
+    return Prefetched(source)
 
 
 def _split(data: bytes | memoryview, first_line: int, sep: int, eof: bool, sorted_prefixes: np.ndarray, order: np.ndarray) -> Block:

@@ -15,11 +15,12 @@ import polars as pl
 from ..spec import RecordLayout, Specification
 from . import findings as fnd
 from .context import Context
-from .parser import field_columns
+from .parser import PARSED_SCHEMA, field_columns
 from .rules.expr import derived_columns, grade_column
 from .rules.model import Rule
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+PARSED_COLUMNS = tuple(PARSED_SCHEMA)
 
 
 def render_message(template: str, ctx_vars: dict[str, str], columns: set[str]) -> pl.Expr:
@@ -108,6 +109,8 @@ class RuleRunner:
         self.ctx = ctx
         self.ctx_vars = ctx.message_vars()
         self._compiled: dict[str, list[_Compiled]] = {}
+        self._masks: dict[str, tuple[list[pl.Expr], pl.Expr]] = {}
+        self._steps: dict[str, list[list[pl.Expr]]] = {}
         for code in spec.codes:
             layout = spec.layout(code)
             compiled = []
@@ -118,16 +121,28 @@ class RuleRunner:
                     mask = mask & (pl.col("resident_status") != "X")
                 compiled.append(_Compiled(rule, mask.fill_null(False), f"__r{i}"))
             self._compiled[code] = compiled
+            self._masks[code] = ([c.mask.alias(c.column) for c in compiled],
+                                 pl.any_horizontal([pl.col(c.column) for c in compiled]) if compiled else pl.lit(False))
             del layout
+
+    def _prepare_steps(self, code: str) -> list[list[pl.Expr]]:
+        """The expressions of `prepare`, built once per type and run (they are rebuilt for no block)."""
+        steps = self._steps.get(code)
+        if steps is None:
+            layout = self.spec.layout(code)
+            derived = derived_columns(layout.fields)
+            if code == "S1":
+                derived.append(grade_column())
+            steps = [field_columns(layout), derived, key_columns(layout), [record_key(layout)]]
+            self._steps[code] = steps
+        return steps
 
     def prepare(self, code: str, frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
         """The typed frame the rules read: fields, their typed views and the record's key."""
-        layout = self.spec.layout(code)
-        lf = frame.lazy().with_columns(field_columns(layout))
-        derived = derived_columns(layout.fields)
-        if code == "S1":
-            derived.append(grade_column())
-        return lf.with_columns(derived).with_columns(key_columns(layout)).with_columns(record_key(layout))
+        lf = frame.lazy()
+        for step in self._prepare_steps(code):
+            lf = lf.with_columns(step)
+        return lf
 
     def run(self, code: str, frame: pl.DataFrame) -> pl.DataFrame:
         return self.run_all({code: frame})
@@ -148,14 +163,20 @@ class RuleRunner:
             wanted = set(keep[code])
             plans.append(prepared[code].select([c for c in prepared[code].collect_schema().names() if c in wanted]))
         out = pl.collect_all(plans, engine="in-memory")  # the in-memory engine plans a block in less time
-        found = fnd.concat([self.render(code, f) for (code, _), f in zip(todo, out, strict=False)])
+        failed = [(code, f) for (code, _), f in zip(todo, out, strict=False) if f.height]
+        if failed:  # the typed columns and keys of the failing records only (see `failed_rows`)
+            typed = pl.collect_all([self.prepare(code, f) for code, f in failed], engine="in-memory")
+            failed = list(zip([code for code, _ in failed], typed, strict=True))
+        found = fnd.concat([self.render(code, f) for code, f in failed])
         return found, dict(zip(kept_codes, out[len(todo):], strict=True))
 
     def failed_rows(self, code: str, prepared: pl.LazyFrame) -> pl.LazyFrame:
-        """The rows of a prepared frame (`prepare`) that break at least one rule, with a column per rule."""
-        compiled = self._compiled[code]
-        lf = prepared.with_columns([c.mask.alias(c.column) for c in compiled])
-        return lf.filter(pl.any_horizontal([pl.col(c.column) for c in compiled]))
+        """The rows of a prepared frame (`prepare`) that break at least one rule: the parsed record (as the
+        parser made it) and a column per rule. Only these columns are kept, so Polars computes of every row
+        only the fields and typed views some rule reads (not the keys, or fields no rule reads); `prepare`
+        then types the few failing rows again for their findings."""
+        masks, failing = self._masks[code]
+        return prepared.with_columns(masks).filter(failing).select(*PARSED_COLUMNS, *(m.meta.output_name() for m in masks))
 
     def render(self, code: str, failed: pl.DataFrame) -> pl.DataFrame:
         compiled = self._compiled[code]

@@ -18,11 +18,11 @@ from polars.io.plugins import register_io_source
 
 from ..spec import Specification
 from .context import Context
+from .parser import PARSED_SCHEMA
 from .rules.model import Rule
 from .runner import PLACEHOLDER, RuleRunner
 
-STORE_SCHEMA = {"_line": pl.Int64, "_len": pl.Int64, "_text": pl.Utf8, "_school_ctx": pl.Utf8,
-                "_lea_ctx": pl.Utf8, "_layout_len": pl.Int64, "_school_level": pl.Boolean}  # a parsed block
+STORE_SCHEMA = PARSED_SCHEMA  # a parsed block
 
 
 class RecordStore:
@@ -127,12 +127,9 @@ class Tables:
         try:
             for rule in rules:
                 assert rule.check2 is not None
-                shown = set(rule.fields) | set(PLACEHOLDER.findall(rule.message))
                 if rule.record_type in needs:
-                    needs[rule.record_type] |= shown
-                found = rule.check2(self, ctx)  # only what a finding shows of it is read (`finding_rows`)
-                probes.append(found.select([c for c in found.collect_schema().names()
-                                            if c in shown or c in BASE_COLUMNS]))
+                    needs[rule.record_type] |= _shown(rule)
+                probes.append(shown_columns(rule, rule.check2(self, ctx)))
             pl.collect_all(probes, engine="in-memory")  # the default engine takes 6x longer on these empty probes
         finally:
             self._probing = False
@@ -166,6 +163,17 @@ class Tables:
 
     def has(self, code: str) -> bool:
         return self.store.scan(code) is not None
+
+
+def _shown(rule: Rule) -> set[str]:
+    return set(rule.fields) | set(PLACEHOLDER.findall(rule.message))
+
+
+def shown_columns(rule: Rule, found: pl.LazyFrame) -> pl.LazyFrame:
+    """The columns of a Level 2 rule's rows that its findings show (`runner.finding_rows`): its fields, the
+    placeholders of its message and the record's key. Nothing else is read or carried through its joins."""
+    shown = _shown(rule)
+    return found.select([c for c in found.collect_schema().names() if c in shown or c in BASE_COLUMNS])
 
 
 def _recording(empty: pl.DataFrame, seen: set[str]) -> pl.LazyFrame:

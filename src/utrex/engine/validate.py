@@ -23,8 +23,8 @@ from .context import Context
 from .level2 import run_level2
 from .outcome import counts as outcome_counts
 from .outcome import piecemeal, records
-from .parser import Parser
-from .reader import DEFAULT_BLOCK_BYTES, UnreadableInput, iter_blocks, open_checked, prefetched, sniff
+from .parser import ParsedBlock, Parser
+from .reader import DEFAULT_BLOCK_BYTES, Block, UnreadableInput, iter_blocks, open_checked, prefetched, sniff
 from .rules import registry
 from .rules.common import PERIOD_WORDS
 from .rules.model import Level, Rule
@@ -179,9 +179,22 @@ def _validate(path: Path, options: Options, store: RecordStore) -> Result:
     for r in level1:
         if r.record_type != "FILE":
             by_type.setdefault(r.record_type, []).append(r)
-    runner = RuleRunner(spec, ctx, by_type, file_rules)
     meta = {r.id: {"severity": r.severity.value} for r in reg.all()}
     parser = Parser(spec, ctx.lea_number, header.di_line, meta)
+    # parsing runs on the reader's thread, one block ahead of the rules (both mostly release the GIL); it
+    # starts now, so the first blocks are read while the rules are compiled and Level 2 is planned
+    blocks = iter_blocks(path, spec.codes, options.block_bytes, prefetch=False)
+    with prefetched((b, parser.parse_block(b)) for b in blocks) as parsed_blocks:
+        return _run(path, size, header, ctx, spec, options, store, parsed_blocks, parser,
+                    chosen_ids, level1, level2, file_rules, by_type, started)
+
+
+def _run(path: Path, size: int, header: Header, ctx: Context, spec: Specification, options: Options,
+         store: RecordStore, parsed_blocks: Iterable[tuple[Block, ParsedBlock]], parser: Parser,
+         chosen_ids: set[str], level1: list[Rule], level2: list[Rule], file_rules: list[Rule],
+         by_type: dict[str, list[Rule]], started: float) -> Result:
+    reg = registry()
+    runner = RuleRunner(spec, ctx, by_type, file_rules)
     tables = Tables(spec, store, runner)
     tables.plan([r for r in level2 if r.check2 is not None], ctx)  # the typed columns Level 2 will read
     # Level 2 and the piecemeal outcome need every record's keys; Level 1 alone streams in bounded memory
@@ -194,9 +207,7 @@ def _validate(path: Path, options: Options, store: RecordStore) -> Result:
     lf_only = 0
     first_lf_only: int | None = None
     unterminated: int | None = None
-    # parsing runs on the reader's thread, one block ahead of the rules (both mostly release the GIL)
-    blocks = iter_blocks(path, spec.codes, options.block_bytes, prefetch=False)
-    for block, parsed in prefetched((b, parser.parse_block(b)) for b in blocks):
+    for block, parsed in parsed_blocks:
         done += block.nbytes
         lf_only += block.lf_only
         if first_lf_only is None:

@@ -90,7 +90,7 @@ def scram(records: pl.DataFrame, school_year: int, on: dt.date) -> pl.DataFrame:
             .with_columns([pl.col("text").str.slice(f.offset, f.width).alias(f.id) for f in fields])
             .with_columns(E.derived_columns(fields))
             .filter((E.date("scram_entry_date") <= day)
-                    & (E.blank("scram_exit_date") | (E.date("scram_exit_date") > day)))
+                    & (E.blank_trimmed("scram_exit_date") | (E.date("scram_exit_date") > day)))
             .sort(["lea", "student_number", pl.col("scram_entry_date__date"), "record_key"])
             .group_by("lea", E.stripped("student_number").alias("student_number")).agg(pl.all().last())
             .select("lea", "student_number",

@@ -126,7 +126,7 @@ def _special_education(records: pl.DataFrame, school_year: int, on: dt.date) -> 
           .with_columns([pl.col("text").str.slice(f.offset, f.width).alias(f.id) for f in fields])
           .with_columns(E.derived_columns(fields)))
     return (s2.filter((E.date("scram_entry_date") <= day)
-                      & (E.blank("scram_exit_date") | (E.date("scram_exit_date") > day)))
+                      & (E.blank_trimmed("scram_exit_date") | (E.date("scram_exit_date") > day)))
             .select("lea", E.stripped("student_number").alias("student_number"))
             .unique().with_columns(pl.lit(True).alias("_sped")))
 

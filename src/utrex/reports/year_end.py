@@ -91,7 +91,7 @@ def detail(records: pl.DataFrame, school_year: int) -> pl.DataFrame:
     if UPDATED not in records.columns:
         records = records.with_columns(pl.lit(False).alias(UPDATED))
     s1 = (_sliced(records, "S1", school_year, S1_READ)
-          .filter(E.blank("school_of_record")
+          .filter(E.blank_trimmed("school_of_record")
                   & ~E.stripped("resident_status").is_in(["X", *NOT_IN_MEMBERSHIP]))
           .with_columns(E.stripped("school_number").alias("school"),
                         E.stripped("student_number").alias("student_number"), E.stripped("ssid").alias("ssid")))
@@ -111,7 +111,7 @@ def detail(records: pl.DataFrame, school_year: int) -> pl.DataFrame:
                              "self_contained_sped_days"),
                          pl.when("_first").then(pl.col("_yic")).otherwise(0).fill_null(0).alias(
                              "self_contained_yic_days"),
-                         pl.when(E.blank("days_attended")).then(0).otherwise(E.integer("days_attended"))
+                         pl.when(E.blank_trimmed("days_attended")).then(0).otherwise(E.integer("days_attended"))
                          .fill_null(0).cast(pl.Int64).alias("attendance_days"))
            .with_columns((pl.col("school_membership_days") + pl.col("self_contained_sped_days")
                           + pl.col("self_contained_yic_days")).alias("membership_days"))
@@ -122,7 +122,7 @@ def detail(records: pl.DataFrame, school_year: int) -> pl.DataFrame:
                    *[pl.col(c).cast(pl.Int64) for c in SUMS[:-1]], pl.col("attendance_days").cast(pl.Int64),
                    *[E.stripped(c).alias(c) for c in ("concentrator", "limited_english", "ell_monitored_entry_date")],
                    E.stripped("homeless").alias("homeless_code"),
-                   E.present("concentrator").alias("cte_concentrator"), ell.alias("ell"),
+                   (~E.blank_trimmed("concentrator")).alias("cte_concentrator"), ell.alias("ell"),
                    E.stripped("homeless").is_in(HOMELESS_CODES).alias("homeless"), *completion.detail_columns(),
                    pl.col(UPDATED)))
     return _ordered(out.collect(), ["student_number", "entry_date"])

@@ -117,7 +117,7 @@ def parse_s1(records: pl.DataFrame | pl.LazyFrame, school_year: int) -> pl.LazyF
 def enrollments(s1: pl.LazyFrame) -> pl.LazyFrame:
     """Enrollments at schools of record (School of Record blank) of this year: resident status X records
     (last year's seniors, an exit update) and records without a valid entry date take no part."""
-    return s1.filter((E.stripped("resident_status") != "X") & E.blank("school_of_record")
+    return s1.filter((E.stripped("resident_status") != "X") & E.blank_trimmed("school_of_record")
                      & E.date("entry_date").is_not_null())
 
 
@@ -135,7 +135,7 @@ def _sides(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _shown_exit(date_field: str = "exit_date") -> pl.Expr:
-    return pl.when(E.blank(date_field)).then(pl.lit("(none)")).otherwise(E.stripped(date_field))
+    return pl.when(E.blank_trimmed(date_field)).then(pl.lit("(none)")).otherwise(E.stripped(date_field))
 
 
 # Sort keys (descending) of the enrollment that counts on a day it shares with another: the most recent

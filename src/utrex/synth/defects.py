@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from ..engine.context import Context
+from ..engine.parser import record_context
 from ..engine.rules import registry
 from ..engine.rules.model import Rule
 from ..engine.runner import RuleRunner
@@ -99,8 +100,7 @@ class Verifier:
             frame = pl.DataFrame({
                 "_line": np.arange(len(idx), dtype=np.int64), "_len": np.array(lens, dtype=np.int64),
                 "_text": texts, "_school_ctx": [items[i][3] for i in idx],
-            }).with_columns(pl.lit(self.ctx.lea_number).alias("_lea_ctx"), pl.lit(layout.length).alias("_layout_len"),
-                            pl.lit(layout.school_level).alias("_school_level"))
+            }).with_columns(record_context(layout, self.ctx.lea_number))
             rules = {items[i][2].id: items[i][2] for i in idx}
             names = {rid: f"__v{k}" for k, rid in enumerate(rules)}
             got = self.runner.prepare(code, frame).select(

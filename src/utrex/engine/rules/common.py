@@ -142,7 +142,7 @@ def field_rules(layout: RecordLayout, skip: Iterable[str] = (), section: str | N
                 f"{rt}.{fid}.required", rt, [fid],
                 f"{name} is blank; it is {requirement_words(periods)}",
                 f"{cite}: {name}",
-                lambda ctx, fid=fid, periods=periods: E.blank(fid) & pl.lit(ctx.period in periods),
+                lambda ctx, fid=fid, periods=periods: E.blank(fid) if ctx.period in periods else pl.lit(False),
                 title=f"{name} required", tags=["required"],
                 examples=[ex({fid: " " * f.width}, period=first.value)],
                 applies_to_resident_x=fid in ("student_number", "last_name", "first_name", "ssid", "lea_number",
@@ -154,7 +154,7 @@ def field_rules(layout: RecordLayout, skip: Iterable[str] = (), section: str | N
                 f"{rt}.{fid}.code", rt, [fid],
                 f"{name} '{{{fid}}}' is not allowed; allowed: {allowed_text(f)}",
                 f"{cite}: {name}",
-                lambda ctx, fid=fid, values=values: E.present(fid) & ~pl.col(fid).str.strip_chars_end(" ").is_in(values),
+                lambda ctx, fid=fid, values=values, w=f.width: E.present(fid) & ~E.code_in(fid, w, values),
                 title=f"{name} code", tags=["code"], examples=[ex({fid: _bad_value(f)})],
                 applies_to_resident_x=fid in ("resident_status", "exit_code", "hs_completion_status", "grade_level"),
             ))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from ..parser import BEYOND_BLANK, BEYOND_TEXT
 from .common import ERROR, WARNING, ex, rule
 from .model import Rule, Severity
 
@@ -26,16 +27,12 @@ def rules() -> list[Rule]:
              examples=[ex({"__truncate__": "-5"})]),
         rule("FILE.long_record", "FILE", ["record_id"],
              "Record is {_len} characters long; the layout has {_layout_len} and the characters beyond it are not blank",
-             CITE, lambda ctx: (pl.col("_len") > pl.col("_layout_len"))
-             & (pl.col("_text").str.slice(pl.col("_layout_len"), (pl.col("_len") - pl.col("_layout_len")).clip(lower_bound=0))
-                .str.strip_chars(" ") != ""),
+             CITE, lambda ctx: pl.col("_beyond") == BEYOND_TEXT,
              title="Record longer than its layout", tags=["structure"], applies_to_resident_x=True,
              examples=[ex({"__append__": "EXTRA"})]),
         rule("FILE.trailing_blanks", "FILE", ["record_id"],
              "Record is {_len} characters long; the layout has {_layout_len} (the extra characters are blanks)",
-             CITE, lambda ctx: (pl.col("_len") > pl.col("_layout_len"))
-             & (pl.col("_text").str.slice(pl.col("_layout_len"), (pl.col("_len") - pl.col("_layout_len")).clip(lower_bound=0))
-                .str.strip_chars(" ") == ""),
+             CITE, lambda ctx: pl.col("_beyond") == BEYOND_BLANK,
              severity=WARNING, title="Blanks beyond the layout", tags=["structure"], applies_to_resident_x=True,
              examples=[ex({"__append__": "     "})]),
         rule("FILE.no_school", "FILE", ["record_id"],
