@@ -94,3 +94,17 @@ def test_every_finding_has_a_record_key_without_line_numbers(tmp_path: Path) -> 
     assert keys["S1.gender.code"] == "14|790|S1|7171717|20120820"
     assert keys["AM.course_number.no_ac"] == "14|790|AM|7171717|MATH1001|09|20120820"
     assert keys["FILE.unknown_record_type"] == "14|FILE|ZZ=garbage"
+
+
+def test_counts_without_an_error_match_the_full_outcome(tmp_path: Path) -> None:
+    """With no error finding, the summary counts every record accepted without computing the outcome; the
+    counts are those of the outcome itself (warnings included, as they never hold)."""
+    text = build([("S1", {}), ("S2", {}), ("AC", {}), ("AC", {"period": "02"}), ("AM", {}), ("I1", {}), ("I2", {})])
+    path = tmp_path / "f.txt"
+    path.write_text(text)
+    quick = validate_file(path, Options())
+    full = validate_file(path, Options(outcome=lambda lf: None))
+    assert quick.errors == 0 and quick.summary["warnings"] > 0  # the block class warning
+    for key in ("accepted_by_type", "held_by_type", "accepted", "held"):
+        assert quick.summary[key] == full.summary[key], key
+    assert quick.summary["accepted_by_type"]["AC"] == 2 and quick.summary["held"] == 0

@@ -21,10 +21,11 @@ def run_level2(rules: list[Rule], tables: Tables, ctx: Context) -> pl.DataFrame:
         return fnd.empty()
     # only what a finding shows of a rule's rows is selected, so that Polars gathers no other column
     # through the joins (most of a join's cost on 750,000 AM rows); the same projection `Tables.plan` probes
-    lazy = [shown_columns(r, r.check2(tables, ctx)) for r in todo]  # type: ignore[misc]
+    lazy = [shown_columns(r, r.check2(tables, ctx), tables.spec) for r in todo]  # type: ignore[misc]
     # in-memory: the rules read frames already collected; the streaming engine adds ~0.1 s of set-up per
     # run and was slower on these joins (1.0 s against 1.4-1.9 s on a 1M-record file)
     frames = pl.collect_all(lazy, engine="in-memory")
     ctx_vars = ctx.message_vars()
-    out = [finding_rows(r, r.record_type, f, ctx_vars) for r, f in zip(todo, frames, strict=True) if f.height]
+    out = [finding_rows(r, r.record_type, f, ctx_vars, tables.spec.layout(r.record_type))
+           for r, f in zip(todo, frames, strict=True) if f.height]
     return fnd.concat(out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from .runner import record_key
 from .tables import Tables
 
 OUTCOME_SCHEMA = {"line": pl.Int64, "record_type": pl.Utf8, "record_key": pl.Utf8, "status": pl.Utf8,
@@ -17,11 +18,12 @@ OUTCOME_SCHEMA = {"line": pl.Int64, "record_type": pl.Utf8, "record_key": pl.Utf
 STUDENT_DEPENDENTS = ("S2", "S3", "AM", "I2")
 
 
-def records(tables: Tables) -> pl.LazyFrame:
+def records(tables: Tables, lines: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """Every record (or those on `lines`, a frame of line numbers: their keys are made for no other)."""
     parts = []
     for code in tables.store.codes():
         layout = tables.spec.layout(code)
-        cols = [pl.col("_line").alias("line"), pl.lit(code).alias("record_type"), pl.col("_k_record").alias("record_key"),
+        cols = [pl.col("_line").alias("line"), pl.lit(code).alias("record_type"), record_key(layout).alias("record_key"),
                 pl.col("_k_school").alias("school")]
         student = pl.col("_k_student") if layout.has("student_number") else pl.lit(None, dtype=pl.Utf8)
         course = (pl.col("course_section") if code == "AC" else pl.col("course_number") if code == "AM"
@@ -29,7 +31,10 @@ def records(tables: Tables) -> pl.LazyFrame:
         period = pl.col("period").str.strip_chars(" ") if code in ("AC", "AM") else pl.lit(None, dtype=pl.Utf8)
         incident = (pl.col("incident_id").str.strip_chars(" ").str.strip_chars_start("0") if layout.has("incident_id")
                     else pl.lit(None, dtype=pl.Utf8))
-        parts.append(tables.get(code).select(
+        frame = tables.get(code)
+        if lines is not None:
+            frame = frame.join(lines.select(pl.col("line").alias("_line")), on="_line", how="semi")
+        parts.append(frame.select(
             *cols, student.alias("student"), course.str.strip_chars(" ").alias("course"), period.alias("period"),
             incident.alias("incident")))
     return pl.concat(parts) if parts else pl.LazyFrame(schema={

@@ -129,12 +129,15 @@ def _blocks(path: Path, type_codes: list[str], block_bytes: int) -> Iterator[Blo
     block_bytes = max(1, int(block_bytes))
     next_line = 1
     carry = b""  # the start of a line whose terminator is not read yet
+    blocks_read = 0
     with open(path, "rb") as fh:
         while True:
             # A line longer than a block makes the carry grow; reading at least as much again as is
             # carried keeps that linear in the line's length.
             # the first block is small so that the rules start while the rest is still being read
-            size = block_bytes if next_line > 1 else min(block_bytes, FIRST_BLOCK_BYTES)
+            # and the next ones grow fourfold up to `block_bytes`, so the reader keeps ahead of them
+            size = min(block_bytes, FIRST_BLOCK_BYTES << (2 * blocks_read))
+            blocks_read = min(blocks_read + 1, 8)
             want = max(size, len(carry))
             # a fresh buffer per block (blocks hand it out zero-copy), not zero-filled: the read fills it
             buf = np.empty(len(carry) + want, dtype=np.uint8)

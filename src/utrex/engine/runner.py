@@ -73,8 +73,10 @@ def record_key(layout: RecordLayout) -> pl.Expr:
     return pl.concat_str(parts, separator="|").alias("_k_record")
 
 
-def finding_rows(rule: Rule, code: str, rows: pl.DataFrame, ctx_vars: dict[str, str]) -> pl.DataFrame:
-    """Findings of `rule` for the records in `rows` (a frame prepared by `RuleRunner.prepare`)."""
+def finding_rows(rule: Rule, code: str, rows: pl.DataFrame, ctx_vars: dict[str, str],
+                 layout: RecordLayout | None = None) -> pl.DataFrame:
+    """Findings of `rule` for the records in `rows` (a frame prepared by `RuleRunner.prepare`, or the rows
+    of a Level 2 rule: their record key is made from the key fields of `layout`)."""
     cols = set(rows.columns)
     fields = [f for f in rule.fields if f in cols]
     values = (pl.struct([pl.col(f) for f in fields]).struct.json_encode() if fields else pl.lit("{}"))
@@ -91,7 +93,7 @@ def finding_rows(rule: Rule, code: str, rows: pl.DataFrame, ctx_vars: dict[str, 
         pl.col("_k_student").alias("student_number"),
         pl.col("_k_ssid").alias("ssid"),
         render_message(rule.message, ctx_vars, cols).alias("message"),
-        pl.col("_k_record").alias("record_key"),
+        (pl.col("_k_record") if "_k_record" in cols or layout is None else record_key(layout)).alias("record_key"),
     )
 
 

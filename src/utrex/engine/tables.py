@@ -88,7 +88,9 @@ class RecordStore:
         self.close()
 
 
-BASE_COLUMNS = ("_line", "_k_lea", "_k_school", "_k_student", "_k_ssid", "_k_record")
+# kept of every record; its record key (`runner.record_key`) is not kept but made from these and the layout's
+# key fields where a finding or the outcome needs it: building it for every record was a tenth of Level 2
+BASE_COLUMNS = ("_line", "_k_lea", "_k_school", "_k_student", "_k_ssid")
 # what the piecemeal outcome reads besides the base columns
 OUTCOME_FIELDS = {"AC": {"course_section", "period"}, "AM": {"course_number", "period"},
                   "I1": {"incident_id"}, "I2": {"incident_id"}}
@@ -122,14 +124,14 @@ class Tables:
         self._seen = {}
         self._empty: dict[str, pl.DataFrame] = {}
         needs: dict[str, set[str]] = {code: set(BASE_COLUMNS) | OUTCOME_FIELDS.get(code, set())
-                                      for code in self.spec.codes}
+                                      | set(self.spec.layout(code).key) for code in self.spec.codes}
         probes = []
         try:
             for rule in rules:
                 assert rule.check2 is not None
                 if rule.record_type in needs:
                     needs[rule.record_type] |= _shown(rule)
-                probes.append(shown_columns(rule, rule.check2(self, ctx)))
+                probes.append(shown_columns(rule, rule.check2(self, ctx), self.spec))
             pl.collect_all(probes, engine="in-memory")  # the default engine takes 6x longer on these empty probes
         finally:
             self._probing = False
@@ -169,11 +171,14 @@ def _shown(rule: Rule) -> set[str]:
     return set(rule.fields) | set(PLACEHOLDER.findall(rule.message))
 
 
-def shown_columns(rule: Rule, found: pl.LazyFrame) -> pl.LazyFrame:
+def shown_columns(rule: Rule, found: pl.LazyFrame, spec: Specification) -> pl.LazyFrame:
     """The columns of a Level 2 rule's rows that its findings show (`runner.finding_rows`): its fields, the
-    placeholders of its message and the record's key. Nothing else is read or carried through its joins."""
-    shown = _shown(rule)
-    return found.select([c for c in found.collect_schema().names() if c in shown or c in BASE_COLUMNS])
+    placeholders of its message and what makes the record's key. Nothing else is read or carried through
+    its joins."""
+    shown = _shown(rule) | set(BASE_COLUMNS)
+    if rule.record_type in spec.codes:
+        shown |= set(spec.layout(rule.record_type).key)
+    return found.select([c for c in found.collect_schema().names() if c in shown])
 
 
 def _recording(empty: pl.DataFrame, seen: set[str]) -> pl.LazyFrame:

@@ -152,6 +152,11 @@ def build_context(header: Header, options: Options) -> tuple[Context, Specificat
     return ctx, spec
 
 
+def _holds(findings: pl.DataFrame) -> bool:
+    """Some finding can hold a record (`outcome.piecemeal`): an error on a line."""
+    return findings.height > 0 and findings.filter((pl.col("severity") == "error") & pl.col("line").is_not_null()).height > 0
+
+
 def _slice(layout: RecordLayout, field_id: str) -> pl.Expr:
     f = layout.field(field_id)
     return pl.col("_text").str.slice(f.offset, f.width)
@@ -267,15 +272,18 @@ def _run(path: Path, size: int, header: Header, ctx: Context, spec: Specificatio
 
     findings = fnd.concat(found)
     oc: dict[str, dict[str, int]] | None = None
-    if whole_file:
+    if whole_file and options.outcome is None and not _holds(findings):
+        # no error finding holds a record: every record is accepted, and the counts are the parser's
+        oc = {"accepted": {k: v for k, v in counts.items() if v}, "held": {}}
+    elif whole_file:
         outcome = piecemeal(tables, findings)
         if options.outcome is not None:
             options.outcome(outcome)
         oc = outcome_counts(outcome)
         if findings.height:  # structure findings name the record on their line
             lines = findings.select("line").drop_nulls().unique()
-            keys = (records(tables).select("line", pl.col("record_key").alias("_rk"))
-                    .join(lines.lazy(), on="line", how="semi").collect(engine="streaming"))
+            keys = (records(tables, lines.lazy()).select("line", pl.col("record_key").alias("_rk"))
+                    .collect(engine="streaming"))
             findings = (findings.join(keys, on="line", how="left")
                         .with_columns(pl.coalesce("record_key", "_rk").alias("record_key")).drop("_rk"))
     if findings.height:  # the rest name the file, and the line when there is one

@@ -106,7 +106,7 @@ def schools_of_record_overlap(t: Tables, ctx: Context) -> pl.LazyFrame:
     whose new entry date is the old exit date does not overlap."""
     e = (_repeated(_enrollments(t).filter(E.blank("school_of_record")), "_k_student")
          .select("_line", "_k_school", "_k_student", "_entry", "_exit", "school_number", "student_number",
-                 "entry_date", "exit_date", "_k_lea", "_k_ssid", "_k_record"))
+                 "entry_date", "exit_date", "_k_lea", "_k_ssid"))
     other = e.select(pl.col("_k_student"), pl.col("_k_school").alias("_o_school"), pl.col("_entry").alias("_o_entry"),
                      pl.col("_exit").alias("_o_exit"), pl.col("school_number").alias("other_school"),
                      pl.col("_line").alias("other_line"))
