@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from utrex.engine import tables
+from utrex.engine.outcome import counts
 from utrex.engine.validate import Options, validate_file
 from utrex.testing import build
 
@@ -108,3 +110,42 @@ def test_counts_without_an_error_match_the_full_outcome(tmp_path: Path) -> None:
     for key in ("accepted_by_type", "held_by_type", "accepted", "held"):
         assert quick.summary[key] == full.summary[key], key
     assert quick.summary["accepted_by_type"]["AC"] == 2 and quick.summary["held"] == 0
+
+
+@pytest.mark.parametrize("held", ["none", "S1", "AC and I1", "SC", "DI"])
+def test_summary_counts_are_those_of_the_outcome(tmp_path: Path, held: str) -> None:
+    """The summary's accepted and held counts (`held_counts`, which writes no reasons) are those of the
+    outcome itself, whatever holds the records: a student, a course and an incident, a school, the file."""
+    body = [("S1", {"gender": "X" if held == "S1" else "M"}), ("S2", {}), ("AC", {}),
+            ("AC", {"course_section": "C2", "course_title": "" if held == "AC and I1" else "MATH"}),
+            ("AM", {}), ("AM", {"course_number": "C2"}), ("I1", {"gang_related": "Q" if held == "AC and I1" else "N"}),
+            ("I2", {}), ("S1", {"student_number": "8181818", "ssid": "2345678"})]
+    text = build(body, sc={"days_in_school_year": "ABC"} if held == "SC" else None,
+                 di={"lea_number": "X1"} if held == "DI" else None)
+    path = tmp_path / "f.txt"
+    path.write_text(text)
+    got: dict[str, pl.LazyFrame] = {}
+    result = validate_file(path, Options(outcome=lambda lf: got.setdefault("o", lf.collect().lazy())))
+    expected = counts(got["o"])
+    assert {k: v for k, v in result.summary["accepted_by_type"].items() if v} == expected["accepted"]
+    assert result.summary["held_by_type"] == expected["held"]
+    assert (result.summary["held"] > 0) == (held != "none")
+    if held in ("SC", "DI"):
+        assert result.summary["accepted"] == (1 if held == "SC" else 0)  # only the DI, above the school
+
+
+def test_findings_are_the_same_made_per_block_or_at_the_end(tmp_path: Path, monkeypatch) -> None:
+    """Failing records are held across blocks and their findings made together (runner.FLUSH_ROWS); made
+    after every block instead, in blocks of a few records, the findings are the same."""
+    from utrex.engine import runner
+
+    body = [("S1", {"gender": "X"}), ("S2", {"scram_membership": "ABC"}), ("AC", {"course_title": ""}), ("AM", {}),
+            ("S1", {"student_number": "8181818", "ssid": "2345678", "birth_date": "20200230"}),
+            ("AM", {"student_number": "8181818", "period": "X9"}), ("I1", {"gang_related": "Q"}), ("I2", {})] * 3
+    path = tmp_path / "f.txt"
+    path.write_text(build(body))
+    whole = validate_file(path, Options())
+    monkeypatch.setattr(runner, "FLUSH_ROWS", 1)
+    per_block = validate_file(path, Options(block_bytes=700))
+    assert whole.findings.height >= 15
+    assert whole.findings.equals(per_block.findings)

@@ -21,6 +21,9 @@ from .rules.model import Rule
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 PARSED_COLUMNS = tuple(PARSED_SCHEMA)
+# failing records held across blocks before their findings are made: the queries that make findings cost
+# per rule that fired, so blocks share them, and memory stays bounded in a file where every record fails
+FLUSH_ROWS = 50_000
 
 
 def render_message(template: str, ctx_vars: dict[str, str], columns: set[str]) -> pl.Expr:
@@ -77,7 +80,13 @@ def finding_rows(rule: Rule, code: str, rows: pl.DataFrame, ctx_vars: dict[str, 
                  layout: RecordLayout | None = None) -> pl.DataFrame:
     """Findings of `rule` for the records in `rows` (a frame prepared by `RuleRunner.prepare`, or the rows
     of a Level 2 rule: their record key is made from the key fields of `layout`)."""
-    cols = set(rows.columns)
+    return finding_plan(rule, code, rows.lazy(), set(rows.columns), ctx_vars, layout).collect()
+
+
+def finding_plan(rule: Rule, code: str, rows: pl.LazyFrame, cols: set[str], ctx_vars: dict[str, str],
+                 layout: RecordLayout | None = None) -> pl.LazyFrame:
+    """`finding_rows` as a lazy frame over `rows` (whose columns are `cols`), in the findings' schema: the
+    findings of many rules are then collected in one go, not a query per rule."""
     fields = [f for f in rule.fields if f in cols]
     values = (pl.struct([pl.col(f) for f in fields]).struct.json_encode() if fields else pl.lit("{}"))
     return rows.select(
@@ -94,7 +103,7 @@ def finding_rows(rule: Rule, code: str, rows: pl.DataFrame, ctx_vars: dict[str, 
         pl.col("_k_ssid").alias("ssid"),
         render_message(rule.message, ctx_vars, cols).alias("message"),
         (pl.col("_k_record") if "_k_record" in cols or layout is None else record_key(layout)).alias("record_key"),
-    )
+    ).cast(fnd.FINDING_SCHEMA)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -112,6 +121,8 @@ class RuleRunner:
         self.ctx_vars = ctx.message_vars()
         self._compiled: dict[str, list[_Compiled]] = {}
         self._masks: dict[str, tuple[list[pl.Expr], pl.Expr]] = {}
+        self._pending: dict[str, list[pl.DataFrame]] = {}  # failing records whose findings are not made yet
+        self._pending_rows = 0
         self._steps: dict[str, list[list[pl.Expr]]] = {}
         for code in spec.codes:
             layout = spec.layout(code)
@@ -150,7 +161,8 @@ class RuleRunner:
         return self.run_all({code: frame})
 
     def run_all(self, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
-        return self.run_and_keep(frames, {})[0]
+        found = self.run_and_keep(frames, {})[0]
+        return fnd.concat([found, self.flush()])
 
     def run_and_keep(self, frames: dict[str, pl.DataFrame], keep: Mapping[str, Iterable[str]]
                      ) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
@@ -165,12 +177,23 @@ class RuleRunner:
             wanted = set(keep[code])
             plans.append(prepared[code].select([c for c in prepared[code].collect_schema().names() if c in wanted]))
         out = pl.collect_all(plans, engine="in-memory")  # the in-memory engine plans a block in less time
-        failed = [(code, f) for (code, _), f in zip(todo, out, strict=False) if f.height]
-        if failed:  # the typed columns and keys of the failing records only (see `failed_rows`)
-            typed = pl.collect_all([self.prepare(code, f) for code, f in failed], engine="in-memory")
-            failed = list(zip([code for code, _ in failed], typed, strict=True))
-        found = fnd.concat([self.render(code, f) for code, f in failed])
+        for (code, _), f in zip(todo, out, strict=False):
+            if f.height:
+                self._pending.setdefault(code, []).append(f)
+                self._pending_rows += f.height
+        found = self.flush() if self._pending_rows >= FLUSH_ROWS else fnd.empty()
         return found, dict(zip(kept_codes, out[len(todo):], strict=True))
+
+    def flush(self) -> pl.DataFrame:
+        """The findings of the failing records held so far (`run_and_keep` holds them up to FLUSH_ROWS):
+        typed in one query, then a query per type for the rules that fired. Call it after the last block."""
+        if not self._pending:
+            return fnd.empty()
+        failed = [(code, pl.concat(frames)) for code, frames in self._pending.items()]
+        self._pending, self._pending_rows = {}, 0
+        # the typed columns and keys of the failing records only (see `failed_rows`)
+        typed = pl.collect_all([self.prepare(code, f) for code, f in failed], engine="in-memory")
+        return fnd.concat([self.render(code, f) for (code, _), f in zip(failed, typed, strict=True)])
 
     def failed_rows(self, code: str, prepared: pl.LazyFrame) -> pl.LazyFrame:
         """The rows of a prepared frame (`prepare`) that break at least one rule: the parsed record (as the
@@ -184,9 +207,10 @@ class RuleRunner:
         compiled = self._compiled[code]
         if failed.height == 0:
             return fnd.empty()
-        out = []
-        for c in compiled:
-            rows = failed.filter(pl.col(c.column))
-            if rows.height:
-                out.append(finding_rows(c.rule, code, rows, self.ctx_vars))
-        return fnd.concat(out)
+        # which rules fired, in one pass: a type has up to 150 rules and a block's failing rows few of them;
+        # the findings of those are then made in one query
+        fired = failed.select([pl.col(c.column).any() for c in compiled]).row(0)
+        rows, cols = failed.lazy(), set(failed.columns)
+        plans = [finding_plan(c.rule, code, rows.filter(pl.col(c.column)), cols, self.ctx_vars)
+                 for c, hit in zip(compiled, fired, strict=True) if hit]
+        return pl.concat(plans).collect() if plans else fnd.empty()

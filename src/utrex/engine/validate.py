@@ -21,8 +21,7 @@ from ..spec.render import parse_line
 from . import findings as fnd
 from .context import Context
 from .level2 import run_level2
-from .outcome import counts as outcome_counts
-from .outcome import piecemeal, records
+from .outcome import held_counts, piecemeal, records
 from .parser import ParsedBlock, Parser
 from .reader import DEFAULT_BLOCK_BYTES, Block, UnreadableInput, iter_blocks, open_checked, prefetched, sniff
 from .rules import registry
@@ -230,6 +229,7 @@ def _run(path: Path, size: int, header: Header, ctx: Context, spec: Specificatio
         if options.progress:
             options.progress(done, size)
 
+    found.append(runner.flush())
     rows: list[dict[str, Any]] = []
 
     def add(rule_id: str, **kw: Any) -> None:
@@ -272,14 +272,13 @@ def _run(path: Path, size: int, header: Header, ctx: Context, spec: Specificatio
 
     findings = fnd.concat(found)
     oc: dict[str, dict[str, int]] | None = None
-    if whole_file and options.outcome is None and not _holds(findings):
-        # no error finding holds a record: every record is accepted, and the counts are the parser's
-        oc = {"accepted": {k: v for k, v in counts.items() if v}, "held": {}}
-    elif whole_file:
-        outcome = piecemeal(tables, findings)
+    if whole_file:
         if options.outcome is not None:
-            options.outcome(outcome)
-        oc = outcome_counts(outcome)
+            options.outcome(piecemeal(tables, findings))
+        if _holds(findings):
+            oc = held_counts(tables, findings)
+        else:  # no error finding holds a record: every record is accepted, and the counts are the parser's
+            oc = {"accepted": {k: v for k, v in counts.items() if v}, "held": {}}
         if findings.height:  # structure findings name the record on their line
             lines = findings.select("line").drop_nulls().unique()
             keys = (records(tables, lines.lazy()).select("line", pl.col("record_key").alias("_rk"))
