@@ -157,6 +157,22 @@ def test_prefetch_stops_when_the_consumer_stops(tmp_path: Path) -> None:
     assert not _reader_threads()
 
 
+def test_a_validation_that_stops_early_stops_its_reader(tmp_path: Path, monkeypatch) -> None:
+    """The reader starts before the rules are compiled; if anything after that fails, its thread ends."""
+    from utrex.engine import validate as V
+
+    path = write(tmp_path, ("\r\n".join(sample_lines() * 200) + "\r\n").encode("ascii"))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        assert _reader_threads(), "the reader should be running by now"
+        raise RuntimeError("rules failed to compile")
+
+    monkeypatch.setattr(V, "RuleRunner", broken)
+    with pytest.raises(RuntimeError, match="rules failed"):
+        V.validate_file(path, V.Options(block_bytes=100))
+    assert not _reader_threads()
+
+
 def test_prefetch_passes_errors_to_the_consumer(tmp_path: Path) -> None:
     with pytest.raises(IsADirectoryError):
         list(iter_blocks(tmp_path, CODES))

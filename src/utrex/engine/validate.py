@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,8 @@ from . import findings as fnd
 from .context import Context
 from .level2 import run_level2
 from .outcome import held_counts, piecemeal, records
-from .parser import ParsedBlock, Parser
-from .reader import DEFAULT_BLOCK_BYTES, Block, UnreadableInput, iter_blocks, open_checked, prefetched, sniff
+from .parser import Parser
+from .reader import DEFAULT_BLOCK_BYTES, UnreadableInput, iter_blocks, open_checked, prefetched, sniff
 from .rules import registry
 from .rules.common import PERIOD_WORDS
 from .rules.model import Level, Rule
@@ -163,11 +164,11 @@ def _slice(layout: RecordLayout, field_id: str) -> pl.Expr:
 
 def validate_file(path: str | Path, options: Options | None = None) -> Result:
     options = options or Options()
-    with RecordStore() as store:
-        return _validate(Path(path), options, store)
+    with RecordStore() as store, ExitStack() as cleanup:  # the store's files, the reader's thread
+        return _validate(Path(path), options, store, cleanup)
 
 
-def _validate(path: Path, options: Options, store: RecordStore) -> Result:
+def _validate(path: Path, options: Options, store: RecordStore, cleanup: ExitStack) -> Result:
     started = time.perf_counter()
     path = Path(path)
     size = open_checked(path)
@@ -188,16 +189,7 @@ def _validate(path: Path, options: Options, store: RecordStore) -> Result:
     # parsing runs on the reader's thread, one block ahead of the rules (both mostly release the GIL); it
     # starts now, so the first blocks are read while the rules are compiled and Level 2 is planned
     blocks = iter_blocks(path, spec.codes, options.block_bytes, prefetch=False)
-    with prefetched((b, parser.parse_block(b)) for b in blocks) as parsed_blocks:
-        return _run(path, size, header, ctx, spec, options, store, parsed_blocks, parser,
-                    chosen_ids, level1, level2, file_rules, by_type, started)
-
-
-def _run(path: Path, size: int, header: Header, ctx: Context, spec: Specification, options: Options,
-         store: RecordStore, parsed_blocks: Iterable[tuple[Block, ParsedBlock]], parser: Parser,
-         chosen_ids: set[str], level1: list[Rule], level2: list[Rule], file_rules: list[Rule],
-         by_type: dict[str, list[Rule]], started: float) -> Result:
-    reg = registry()
+    parsed_blocks = cleanup.enter_context(prefetched((b, parser.parse_block(b)) for b in blocks))
     runner = RuleRunner(spec, ctx, by_type, file_rules)
     tables = Tables(spec, store, runner)
     tables.plan([r for r in level2 if r.check2 is not None], ctx)  # the typed columns Level 2 will read
