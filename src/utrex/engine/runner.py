@@ -125,7 +125,6 @@ class RuleRunner:
         self._pending_rows = 0
         self._steps: dict[str, list[list[pl.Expr]]] = {}
         for code in spec.codes:
-            layout = spec.layout(code)
             compiled = []
             for i, rule in enumerate([*file_rules, *rules_by_type.get(code, [])]):
                 assert rule.check is not None
@@ -136,7 +135,6 @@ class RuleRunner:
             self._compiled[code] = compiled
             self._masks[code] = ([c.mask.alias(c.column) for c in compiled],
                                  pl.any_horizontal([pl.col(c.column) for c in compiled]) if compiled else pl.lit(False))
-            del layout
 
     def _prepare_steps(self, code: str) -> list[list[pl.Expr]]:
         """The expressions of `prepare`, built once per type and run (they are rebuilt for no block)."""
