@@ -177,3 +177,22 @@ def test_diff_is_a_command() -> None:
     assert p.returncode == 0 and "diff" in p.stdout and "validate" in p.stdout
     p = utrex("diff", "--help")
     assert p.returncode == 0 and "new, resolved" in p.stdout.lower()
+
+
+def test_demo_validates_then_submits_a_state_to_its_own_store(tmp_path: Path, monkeypatch) -> None:
+    """`utrex demo` (the README's first command): the sample files validated, then a small state submitted to an
+    SQLite store in the demo folder (whatever UTREX_DATABASE_URL says) and its October 1 report written;
+    run again, it starts its store afresh."""
+    env = {**__import__("os").environ, "UTREX_DATABASE_URL": "postgresql://nowhere.invalid/none"}
+    work = tmp_path / "demo"
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-m", "utrex", "demo", "--students", "200", "--workdir", str(work)],
+                              capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert "0 error(s)" in proc.stdout and "planted defects" in proc.stdout
+        assert proc.stdout.count(": loaded, ") == 3, proc.stdout
+        assert "submission 1: " in proc.stdout  # a fresh store each run
+    assert (work / "store" / "utrex.db").exists()
+    with open(work / "october-1.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and {r["lea_number"] for r in rows} == {"01", "14", "70"} and sum(int(r["students"]) for r in rows) > 0

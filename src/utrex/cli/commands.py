@@ -221,7 +221,9 @@ def demo(
     students: Annotated[int, typer.Option(help="Students in the sample LEA file")] = 2000,
     workdir: Annotated[Path, typer.Option(help="Where the sample files go")] = Path("utrex-demo"),
 ) -> None:
-    """Generate a sample LEA file, validate it, and print the summary (runs on embedded defaults)."""
+    """Generate a sample LEA file and validate it; then submit a small synthetic state to an SQLite store in
+    the demo folder and write its October 1 report (runs on embedded defaults)."""
+    from ..demo import run_store_demo
     from ..engine.validate import Options, validate_file
     from ..report.findings_io import to_text
     from ..synth import cli_synth
@@ -237,5 +239,9 @@ def demo(
                          seed=2, defects=0.02, state=False, leas=1, reference=None))
     result2 = validate_file(flawed, Options())
     typer.echo(to_text(result2.summary, result2.findings, first=10))
-    typer.echo(f"Try: utrex validate {flawed} --format json --output {workdir / 'findings.json'}")
+    typer.echo(f"Try: utrex validate {flawed} --format json --output {workdir / 'findings.json'}\n")
+    home = run_store_demo(workdir, max(100, students // 4), typer.echo)
+    typer.echo(f"Try: UTREX_HOME={home} utrex submissions   (the submission log)\n"
+               f"     UTREX_HOME={home} utrex report october-1 --format html --output {workdir / 'october-1.html'}\n"
+               f"     UTREX_HOME={home} utrex serve   (the portal; it prints the first administrator's password)")
     sys.exit(0)
