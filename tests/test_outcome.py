@@ -149,3 +149,38 @@ def test_findings_are_the_same_made_per_block_or_at_the_end(tmp_path: Path, monk
     per_block = validate_file(path, Options(block_bytes=700))
     assert whole.findings.height >= 15
     assert whole.findings.equals(per_block.findings)
+
+
+def test_level2_planning_runs_beside_the_first_blocks_and_its_errors_surface(tmp_path: Path, monkeypatch) -> None:
+    """Level 2 is planned on a thread while the first blocks' Level 1 runs; blocks read before it is done are
+    kept once it is (the findings match a run that waits for the plan), and an error of the plan is raised."""
+    import threading
+
+    body = [("S1", {"gender": "X"}), ("S2", {}), ("AC", {}), ("AM", {}), ("AM", {"course_number": "NOPE"}),
+            ("S1", {"student_number": "8181818", "ssid": "2345678"}), ("AM", {"student_number": "8181818"})] * 4
+    path = tmp_path / "f.txt"
+    path.write_text(build(body))
+    plan = tables.Tables.plan
+    gate = threading.Event()
+
+    def slow_plan(self, rules, ctx) -> None:  # done only after several blocks were read
+        gate.wait(5)
+        plan(self, rules, ctx)
+
+    def progress(done: int, total: int) -> None:
+        if done > 3000:
+            gate.set()
+
+    monkeypatch.setattr(tables.Tables, "plan", slow_plan)
+    late = validate_file(path, Options(block_bytes=400, progress=progress))
+    monkeypatch.setattr(tables.Tables, "plan", plan)
+    at_once = validate_file(path, Options(block_bytes=400))
+    assert late.findings.height and any(r.startswith("AM.course_number.no_ac") for r in late.findings["rule"])
+    assert late.findings.equals(at_once.findings) and late.summary["held"] == at_once.summary["held"]
+
+    def broken(self, rules, ctx) -> None:
+        raise RuntimeError("planning failed")
+
+    monkeypatch.setattr(tables.Tables, "plan", broken)
+    with pytest.raises(RuntimeError, match="planning failed"):
+        validate_file(path, Options())

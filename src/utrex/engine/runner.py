@@ -182,6 +182,17 @@ class RuleRunner:
         found = self.flush() if self._pending_rows >= FLUSH_ROWS else fnd.empty()
         return found, dict(zip(kept_codes, out[len(todo):], strict=True))
 
+    def keep(self, frames: dict[str, pl.DataFrame], keep: Mapping[str, Iterable[str]]) -> dict[str, pl.DataFrame]:
+        """The typed columns `keep` names of the records of a block whose rules already ran (`run_and_keep`
+        without `keep`)."""
+        codes = [code for code, frame in frames.items() if code in keep and frame.height]
+        plans = []
+        for code in codes:
+            prepared = self.prepare(code, frames[code])
+            wanted = set(keep[code])
+            plans.append(prepared.select([c for c in prepared.collect_schema().names() if c in wanted]))
+        return dict(zip(codes, pl.collect_all(plans, engine="in-memory"), strict=True))
+
     def flush(self) -> pl.DataFrame:
         """The findings of the failing records held so far (`run_and_keep` holds them up to FLUSH_ROWS):
         typed in one query, then a query per type for the rules that fired. Call it after the last block."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -112,6 +113,8 @@ class Tables:
         self._typed: dict[str, pl.DataFrame] = {}
         self._needs: dict[str, set[str]] | None = None
         self._probing = False
+        self._planner: threading.Thread | None = None
+        self._plan_error: BaseException | None = None
 
     def plan(self, rules: Iterable[Rule], ctx: Context) -> None:
         """Find the columns each type must hold for these rules (on empty frames: no data is read):
@@ -140,9 +143,31 @@ class Tables:
             needs.setdefault(code, set(BASE_COLUMNS)).update(columns)
         self._needs = needs
 
+    def plan_in_background(self, rules: Iterable[Rule], ctx: Context) -> None:
+        """`plan` on a thread of its own, so that the first blocks' Level 1 runs meanwhile (`planned` says
+        when it is done; `needs` waits for it and raises what it raised)."""
+        rules = list(rules)
+
+        def work() -> None:
+            try:
+                self.plan(rules, ctx)
+            except BaseException as e:  # raised by `needs` in the caller
+                self._plan_error = e
+
+        self._planner = threading.Thread(target=work, name="utrex-plan", daemon=True)
+        self._planner.start()
+
+    def planned(self) -> bool:
+        return self._planner is None or not self._planner.is_alive()
+
     @property
     def needs(self) -> dict[str, set[str]]:
         """Typed columns to keep of each type (after `plan`): what Level 1 hands to the store."""
+        if self._planner is not None:
+            self._planner.join()
+            self._planner = None
+        if self._plan_error is not None:
+            raise self._plan_error
         assert self._needs is not None, "plan() first"
         return self._needs
 

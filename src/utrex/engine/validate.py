@@ -192,9 +192,11 @@ def _validate(path: Path, options: Options, store: RecordStore, cleanup: ExitSta
     parsed_blocks = cleanup.enter_context(prefetched((b, parser.parse_block(b)) for b in blocks))
     runner = RuleRunner(spec, ctx, by_type, file_rules)
     tables = Tables(spec, store, runner)
-    tables.plan([r for r in level2 if r.check2 is not None], ctx)  # the typed columns Level 2 will read
     # Level 2 and the piecemeal outcome need every record's keys; Level 1 alone streams in bounded memory
     whole_file = bool(level2) or options.outcome is not None
+    if whole_file:  # the typed columns Level 2 will read, found while the first blocks' Level 1 runs
+        tables.plan_in_background([r for r in level2 if r.check2 is not None], ctx)
+    early: list[dict[str, pl.DataFrame]] = []  # blocks whose rules ran before that: kept once it is done
 
     s1_layout = spec.layout("S1")
     found: list[pl.DataFrame] = []
@@ -210,9 +212,17 @@ def _validate(path: Path, options: Options, store: RecordStore, cleanup: ExitSta
             first_lf_only = block.first_lf_only
         unterminated = block.unterminated_line or unterminated
         found.append(parsed.findings)
-        block_findings, kept = runner.run_and_keep(parsed.frames, tables.needs if whole_file else {})
+        if whole_file and tables.planned():
+            for frames in early:  # in file order, ahead of this block
+                store.add(runner.keep(frames, tables.needs))
+            early = []
+            block_findings, kept = runner.run_and_keep(parsed.frames, tables.needs)
+            store.add(kept)
+        else:
+            block_findings, _ = runner.run_and_keep(parsed.frames, {})
+            if whole_file:
+                early.append(parsed.frames)
         found.append(block_findings)
-        store.add(kept)
         for code, frame in parsed.frames.items():
             if code == "S1":
                 s1_keys.append(frame.select(
@@ -221,6 +231,8 @@ def _validate(path: Path, options: Options, store: RecordStore, cleanup: ExitSta
         if options.progress:
             options.progress(done, size)
 
+    for frames in early:  # the file ended before Level 2 was planned
+        store.add(runner.keep(frames, tables.needs))
     found.append(runner.flush())
     rows: list[dict[str, Any]] = []
 
