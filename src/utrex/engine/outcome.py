@@ -42,12 +42,16 @@ def records(tables: Tables, lines: pl.LazyFrame | None = None) -> pl.LazyFrame:
         "course": pl.Utf8, "period": pl.Utf8, "incident": pl.Utf8})
 
 
+def holding(findings: pl.DataFrame) -> pl.DataFrame:
+    """The findings that hold their record: errors on a line (warnings never hold)."""
+    return findings.filter((pl.col("severity") == "error") & pl.col("line").is_not_null())
+
+
 def _holds(tables: Tables, findings: pl.DataFrame) -> tuple[pl.LazyFrame, pl.DataFrame, list[pl.LazyFrame]]:
     """Every record; the lines with an error finding (`own`: their rules); and frames (line, dep) of the
     records that hang on a held record, `dep` naming it."""
     recs = records(tables)
-    errors = findings.filter((pl.col("severity") == "error") & pl.col("line").is_not_null())
-    own = errors.group_by("line").agg(pl.col("rule").unique().sort().str.join(", ").alias("own"))
+    own = holding(findings).group_by("line").agg(pl.col("rule").unique().sort().str.join(", ").alias("own"))
     # the held records are few next to the file: materialise them once to find their dependents
     held = recs.join(own.lazy(), on="line", how="inner").collect(engine="streaming")
 
@@ -112,6 +116,7 @@ def held_counts(tables: Tables, findings: pl.DataFrame) -> dict[str, dict[str, i
 
 
 def counts(outcome: pl.LazyFrame) -> dict[str, dict[str, int]]:
+    """Accepted and held records by type of an outcome (`piecemeal`); what `held_counts` must give."""
     by = outcome.group_by("record_type", "status").len().collect(engine="streaming")
     out: dict[str, dict[str, int]] = {"accepted": {}, "held": {}}
     for row in by.iter_rows(named=True):

@@ -150,7 +150,6 @@ def _blocks(path: Path, type_codes: list[str], block_bytes: int) -> Iterator[Blo
                     return
                 cut = total
             else:
-                # the carry holds no terminator
                 cut = _last_separator(buf, len(carry), total, sep) + 1  # the carry holds no terminator
                 if cut == 0:
                     if total > MAX_LINE_BYTES:

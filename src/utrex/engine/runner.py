@@ -76,17 +76,12 @@ def record_key(layout: RecordLayout) -> pl.Expr:
     return pl.concat_str(parts, separator="|").alias("_k_record")
 
 
-def finding_rows(rule: Rule, code: str, rows: pl.DataFrame, ctx_vars: dict[str, str],
-                 layout: RecordLayout | None = None) -> pl.DataFrame:
-    """Findings of `rule` for the records in `rows` (a frame prepared by `RuleRunner.prepare`, or the rows
-    of a Level 2 rule: their record key is made from the key fields of `layout`)."""
-    return finding_plan(rule, code, rows.lazy(), set(rows.columns), ctx_vars, layout).collect()
-
-
 def finding_plan(rule: Rule, code: str, rows: pl.LazyFrame, cols: set[str], ctx_vars: dict[str, str],
                  layout: RecordLayout | None = None) -> pl.LazyFrame:
-    """`finding_rows` as a lazy frame over `rows` (whose columns are `cols`), in the findings' schema: the
-    findings of many rules are then collected in one go, not a query per rule."""
+    """Findings of `rule` for the records in `rows` (whose columns are `cols`), lazily and in the findings'
+    schema, so the findings of many rules are collected in one query. `rows` is a frame prepared by
+    `RuleRunner.prepare`, or the rows of a Level 2 rule, whose record key is made from the key fields of
+    `layout`."""
     fields = [f for f in rule.fields if f in cols]
     values = (pl.struct([pl.col(f) for f in fields]).struct.json_encode() if fields else pl.lit("{}"))
     return rows.select(
@@ -104,6 +99,12 @@ def finding_plan(rule: Rule, code: str, rows: pl.LazyFrame, cols: set[str], ctx_
         render_message(rule.message, ctx_vars, cols).alias("message"),
         (pl.col("_k_record") if "_k_record" in cols or layout is None else record_key(layout)).alias("record_key"),
     ).cast(fnd.FINDING_SCHEMA)  # type: ignore[arg-type]
+
+
+def _kept(prepared: pl.LazyFrame, wanted: Iterable[str]) -> pl.LazyFrame:
+    """The columns of a prepared frame that Level 2 keeps (`Tables.needs`)."""
+    names = set(wanted)
+    return prepared.select([c for c in prepared.collect_schema().names() if c in names])
 
 
 @dataclass
@@ -171,9 +172,8 @@ class RuleRunner:
         kept_codes = [code for code, frame in frames.items() if code in keep and frame.height]
         prepared = {code: self.prepare(code, frames[code]) for code in {*dict(todo), *kept_codes}}
         plans = [self.failed_rows(code, prepared[code]) for code, _ in todo]
-        for code in kept_codes:  # the same prepared plan: Polars slices each field once for both
-            wanted = set(keep[code])
-            plans.append(prepared[code].select([c for c in prepared[code].collect_schema().names() if c in wanted]))
+        # the same prepared plan: Polars slices each field once for both
+        plans += [_kept(prepared[code], keep[code]) for code in kept_codes]
         out = pl.collect_all(plans, engine="in-memory")  # the in-memory engine plans a block in less time
         for (code, _), f in zip(todo, out, strict=False):
             if f.height:
@@ -186,11 +186,7 @@ class RuleRunner:
         """The typed columns `keep` names of the records of a block whose rules already ran (`run_and_keep`
         without `keep`)."""
         codes = [code for code, frame in frames.items() if code in keep and frame.height]
-        plans = []
-        for code in codes:
-            prepared = self.prepare(code, frames[code])
-            wanted = set(keep[code])
-            plans.append(prepared.select([c for c in prepared.collect_schema().names() if c in wanted]))
+        plans = [_kept(self.prepare(code, frames[code]), keep[code]) for code in codes]
         return dict(zip(codes, pl.collect_all(plans, engine="in-memory"), strict=True))
 
     def flush(self) -> pl.DataFrame:

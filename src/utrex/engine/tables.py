@@ -197,7 +197,7 @@ def _shown(rule: Rule) -> set[str]:
 
 
 def shown_columns(rule: Rule, found: pl.LazyFrame, spec: Specification) -> pl.LazyFrame:
-    """The columns of a Level 2 rule's rows that its findings show (`runner.finding_rows`): its fields, the
+    """The columns of a Level 2 rule's rows that its findings show (`runner.finding_plan`): its fields, the
     placeholders of its message and what makes the record's key. Nothing else is read or carried through
     its joins."""
     shown = _shown(rule) | set(BASE_COLUMNS)

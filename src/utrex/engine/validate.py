@@ -22,7 +22,7 @@ from ..spec.render import parse_line
 from . import findings as fnd
 from .context import Context
 from .level2 import run_level2
-from .outcome import held_counts, piecemeal, records
+from .outcome import held_counts, holding, piecemeal, records
 from .parser import Parser
 from .reader import DEFAULT_BLOCK_BYTES, UnreadableInput, iter_blocks, open_checked, prefetched, sniff
 from .rules import registry
@@ -152,11 +152,6 @@ def build_context(header: Header, options: Options) -> tuple[Context, Specificat
     return ctx, spec
 
 
-def _holds(findings: pl.DataFrame) -> bool:
-    """Some finding can hold a record (`outcome.piecemeal`): an error on a line."""
-    return findings.height > 0 and findings.filter((pl.col("severity") == "error") & pl.col("line").is_not_null()).height > 0
-
-
 def _slice(layout: RecordLayout, field_id: str) -> pl.Expr:
     f = layout.field(field_id)
     return pl.col("_text").str.slice(f.offset, f.width)
@@ -279,7 +274,7 @@ def _validate(path: Path, options: Options, store: RecordStore, cleanup: ExitSta
     if whole_file:
         if options.outcome is not None:
             options.outcome(piecemeal(tables, findings))
-        if _holds(findings):
+        if holding(findings).height:
             oc = held_counts(tables, findings)
         else:  # no error finding holds a record: every record is accepted, and the counts are the parser's
             oc = {"accepted": {k: v for k, v in counts.items() if v}, "held": {}}
