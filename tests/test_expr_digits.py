@@ -47,3 +47,27 @@ def test_fast_digit_checks_agree_with_the_regex(field: Field, values: list[str])
     out = _checked(field, values)
     assert out["fast_all"].to_list() == out["regex_all"].to_list()
     assert out["fast_left"].to_list() == out["regex_left"].to_list()
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.text(alphabet=" AZ09-'", max_size=12), data=st.data())
+def test_blank_and_code_on_the_padded_field_agree_with_stripping(value: str, data: st.DataObject) -> None:
+    """`blank`, `present` and `code_in` compare the padded field (as the engine's frames hold it) instead of a
+    stripped copy; on any value they agree with the stripping tests, and a field id whose width is not one
+    across the layouts falls back to stripping, whatever the value's length."""
+    code = data.draw(st.sampled_from(SPEC.codes))
+    field = data.draw(st.sampled_from([f for f in SPEC.layout(code).fields if f.id != "record_id"]))
+    padded = value.ljust(field.width)[: field.width]
+    codes = ["A", "Z9", "09", "-"]
+    got = pl.DataFrame({field.id: [padded]}).select(
+        E.blank(field.id).alias("blank"), E.present(field.id).alias("present"),
+        E.code_in(field.id, field.width, codes).alias("code"),
+        E.blank_trimmed(field.id).alias("blank_trimmed"),
+        pl.col(field.id).str.strip_chars_end(" ").is_in(codes).alias("code_trimmed")).row(0, named=True)
+    assert E.field_width(field.id) == field.width
+    assert got["blank"] == got["blank_trimmed"] == (padded.strip(" ") == "")
+    assert got["present"] == (not got["blank"])
+    assert got["code"] == got["code_trimmed"]
+    assert E.field_width("no_such_field") is None
+    short = pl.DataFrame({"no_such_field": [value]}).select(E.blank("no_such_field")).item()
+    assert short == (value.strip(" ") == "")
